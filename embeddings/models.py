@@ -1,0 +1,118 @@
+"""The plain values that flow out of the core: sources, passages, excerpts and answers.
+
+Everything here is a frozen dataclass so a snapshot of the corpus can be shared between
+threads (the bot answers from one snapshot while a reload builds the next).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """Who published a source: what a citation shows."""
+
+    id: str
+    title: str
+    publisher: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One cleaned source file: its metadata and its body paragraphs in reading order."""
+
+    info: SourceInfo
+    path: Path
+    paragraphs: tuple[str, ...]
+    sha256: str
+    """Hash of the raw file bytes; a changed hash means the source changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A piece of an article that can be quoted on its own.
+
+    ``paragraph`` is the 1-based paragraph number in the cleaned article (what citations show);
+    ``part`` numbers the pieces of a paragraph too long for the model, from 0.
+    """
+
+    source_id: str
+    paragraph: int
+    part: int
+    text: str
+    sha256: str
+    """Hash of ``text``: unchanged text is never embedded twice."""
+
+    @property
+    def key(self) -> str:
+        """Stable id: source id plus paragraph number (and part, when split)."""
+        suffix = f".{self.part}" if self.part else ""
+        return f"{self.source_id}#{self.paragraph}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlsoIn:
+    """Another source that carries (nearly) the same passage."""
+
+    id: str
+    publisher: str | None
+    paragraph: int
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """A verbatim quote from one source, with the sentences that best answer the question.
+
+    ``text`` is source text, possibly cut at sentence boundaries with "…" where cut;
+    every string in ``highlight`` occurs verbatim in ``text``.
+    """
+
+    text: str
+    highlight: tuple[str, ...]
+    score: float
+    paragraph: int
+    source: SourceInfo
+    also_in: tuple[AlsoIn, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The excerpts that answer a question, best first; none when the sources do not answer."""
+
+    question: str
+    excerpts: tuple[Excerpt, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.excerpts)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """A source as listed to users (`/sources`)."""
+
+    info: SourceInfo
+    passages: int
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What building or reloading the index did."""
+
+    sources: int
+    passages: int
+    embedded: int
+    """Vectors computed now (passages and sentences); 0 when nothing changed."""
+    seconds: float
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    problems: tuple[str, ...] = field(default=())
+    """Files that could not be read or decoded, with the reason; they were skipped."""
+    rebuilt: str | None = None
+    """Why the stored index was not reused (missing, corrupt, other model), if it was not."""
