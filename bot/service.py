@@ -1,0 +1,221 @@
+"""The async shell around the retrieval core: answers off the event loop, reloads without downtime.
+
+The service holds the current `Library` behind one reference. Questions run in a worker thread
+against whichever library was current when they started; a reload builds the next library in
+another thread, under a lock, and swaps the reference in one assignment, so questions keep being
+answered from the old library meanwhile and an error leaves the old one serving.
+
+Every search goes through `StoryService.ask_many`, the one seam where concurrent questions can
+later be gathered into a single batched `Library.ask_many` call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import statistics
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.core import LibraryBuilder
+from embeddings.library import Library
+from embeddings.models import Answer, BuildReport, SourceSummary
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+class ServiceError(Exception):
+    """An error whose message is safe to show to the person who caused it."""
+
+
+class NotReadyError(ServiceError):
+    """No library has been loaded yet."""
+
+
+class ReloadError(ServiceError):
+    """Building a new library failed; the previous one keeps serving."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """What `/stats` shows."""
+
+    uptime_seconds: float
+    questions: int
+    answered: int
+    not_found: int
+    median_seconds: float | None
+    sources: int
+    passages: int
+    reloads: int
+    last_reload: BuildReport | None
+
+
+class StoryService:
+    """Answers questions from the current library and owns its reloads.
+
+    Args:
+        builder: blocking callable that builds (or incrementally rebuilds) a library.
+        k: excerpts per answer; None keeps the library's default.
+        workers: threads that run searches.
+        clock: monotonic seconds, replaceable in tests.
+    """
+
+    def __init__(
+        self,
+        builder: LibraryBuilder,
+        *,
+        k: int | None = None,
+        workers: int = 2,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._builder = builder
+        self._k = k
+        self._clock = clock
+        self._started = clock()
+        self._library: Library | None = None
+        self._reload_lock = asyncio.Lock()
+        self._ask_pool = ThreadPoolExecutor(workers, thread_name_prefix="storybot-ask")
+        self._build_pool = ThreadPoolExecutor(1, thread_name_prefix="storybot-build")
+        self._timings: deque[float] = deque(maxlen=1000)
+        self._questions = self._answered = self._reloads = 0
+        self._last_report: BuildReport | None = None
+
+    @property
+    def library(self) -> Library:
+        """The library questions are answered from right now."""
+        if self._library is None:
+            raise NotReadyError("The sources are still being indexed; try again in a moment.")
+        return self._library
+
+    @property
+    def ready(self) -> bool:
+        return self._library is not None
+
+    @property
+    def reloading(self) -> bool:
+        return self._reload_lock.locked()
+
+    @property
+    def sources(self) -> tuple[SourceSummary, ...]:
+        return self.library.sources
+
+    async def ask(self, question: str) -> Answer:
+        """Answers one question in a worker thread; counts it in the stats."""
+        started = self._clock()
+        [answer] = await self.ask_many([question])
+        self._record(answer, self._clock() - started)
+        return answer
+
+    async def ask_many(self, questions: Sequence[str]) -> list[Answer]:
+        """Answers several questions with one batched search, in a worker thread."""
+        library = self.library  # a reload may swap it meanwhile; this search keeps its snapshot
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._ask_pool, library.ask_many, questions, self._k)
+
+    async def reload(self) -> BuildReport:
+        """Builds a new library off the loop and swaps it in; one reload at a time.
+
+        Raises:
+            ReloadError: the build failed; the previous library (if any) keeps serving.
+        """
+        async with self._reload_lock:
+            loop = asyncio.get_running_loop()
+            try:
+                library, report = await loop.run_in_executor(self._build_pool, self._builder)
+            except Exception as exc:
+                logger.exception("building the index failed; the previous one keeps serving")
+                raise ReloadError(_describe(exc)) from exc
+            self._library = library
+            self._last_report = report
+            self._reloads += 1
+            logger.info(
+                "index ready: %d sources, %d passages, %d embedded in %.1f s",
+                report.sources,
+                report.passages,
+                report.embedded,
+                report.seconds,
+            )
+            return report
+
+    def stats(self) -> Stats:
+        """A snapshot of the counters and of the current library's size."""
+        library = self._library
+        return Stats(
+            uptime_seconds=self._clock() - self._started,
+            questions=self._questions,
+            answered=self._answered,
+            not_found=self._questions - self._answered,
+            median_seconds=statistics.median(self._timings) if self._timings else None,
+            sources=len(library.sources) if library else 0,
+            passages=library.passage_count if library else 0,
+            reloads=self._reloads,
+            last_reload=self._last_report,
+        )
+
+    async def close(self) -> None:
+        """Stops the worker threads; a build still running finishes in the background."""
+        self._ask_pool.shutdown(wait=False, cancel_futures=True)
+        self._build_pool.shutdown(wait=False, cancel_futures=True)
+
+    def _record(self, answer: Answer, seconds: float) -> None:
+        self._questions += 1
+        self._answered += answer.answered
+        self._timings.append(seconds)
+
+
+def _describe(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+class Verdict(Enum):
+    """What the flood guard says about one more question."""
+
+    ALLOW = "allow"
+    WARN = "warn"
+    """Over the limit: say "slow down" once."""
+    DROP = "drop"
+    """Over the limit and already warned in this window: ignore quietly."""
+
+
+class FloodGuard:
+    """At most `limit` questions per user in any `window` seconds (a sliding window)."""
+
+    def __init__(self, limit: int, window: float, *, clock: Clock = time.monotonic) -> None:
+        self._limit = limit
+        self._window = window
+        self._clock = clock
+        self._seen: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}
+        self._checks = 0
+
+    def check(self, user_id: int) -> Verdict:
+        """Counts one question from `user_id` unless it is over the limit."""
+        now = self._clock()
+        self._checks += 1
+        if self._checks % 1000 == 0:
+            self._forget(now)
+        times = self._seen.setdefault(user_id, deque())
+        while times and now - times[0] >= self._window:
+            times.popleft()
+        if len(times) < self._limit:
+            times.append(now)
+            return Verdict.ALLOW
+        warned = self._warned.get(user_id)
+        if warned is not None and now - warned < self._window:
+            return Verdict.DROP
+        self._warned[user_id] = now
+        return Verdict.WARN
+
+    def _forget(self, now: float) -> None:
+        """Drops users with nothing in the window, so the maps don't grow forever."""
+        for user_id in [u for u, t in self._seen.items() if not t or now - t[-1] >= self._window]:
+            del self._seen[user_id]
+            self._warned.pop(user_id, None)
