@@ -1,0 +1,290 @@
+"""Telegram handlers: read the update, guard it, ask the service, render, reply.
+
+Shared state lives in one `Runtime` in `bot_data`, reached through `runtime(context)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.config import Settings
+from bot.render import NOT_FOUND, html_to_plain, render_excerpt_html, render_html
+from bot.render import render_sources_html as render_sources
+from bot.service import FloodGuard, ServiceError, StoryService, Verdict
+from embeddings.models import Answer
+
+logger = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+RUNTIME_KEY = "storybot"
+MORE = "more"
+INLINE_CACHE_SECONDS = 300
+
+
+class AnswerCache:
+    """Recent compact group answers by (chat id, message id), for the "More sources" button."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self._size = size
+        self._answers: OrderedDict[tuple[int, int], Answer] = OrderedDict()
+        self._expanded: OrderedDict[tuple[int, int], None] = OrderedDict()
+
+    def put(self, key: tuple[int, int], answer: Answer) -> None:
+        self._answers[key] = answer
+        _bound(self._answers, self._size)
+
+    def expand(self, key: tuple[int, int]) -> Answer | None:
+        """The answer to expand, once: later calls for the same key return None."""
+        answer = self._answers.pop(key, None)
+        if answer is not None:
+            self._expanded[key] = None
+            _bound(self._expanded, self._size)
+        return answer
+
+    def expanded(self, key: tuple[int, int]) -> bool:
+        return key in self._expanded
+
+
+def _bound(items: OrderedDict[tuple[int, int], Any], size: int) -> None:
+    while len(items) > size:
+        items.popitem(last=False)
+
+
+@dataclass
+class Runtime:
+    """Everything the handlers share: settings, the service, the flood guard, recent answers."""
+
+    settings: Settings
+    service: StoryService
+    flood: FloodGuard
+    answers: AnswerCache = field(default_factory=AnswerCache)
+
+    def is_admin(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and user.id in self.settings.admin_user_ids
+
+
+def runtime(context: Context) -> Runtime:
+    """The bot's shared state (set up by bot.app)."""
+    return cast(Runtime, context.application.bot_data[RUNTIME_KEY])
+
+
+def message_of(update: Update) -> Message:
+    """The update's message; handlers are only registered for updates that have one."""
+    return cast(Message, update.effective_message)
+
+
+# --- handlers -----------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> None:
+    """/start: what the bot is, what it knows, how to ask."""
+    stats = runtime(context).service.stats()
+    await message_of(update).reply_html(texts.start(context.bot.username, stats))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """/help: how to ask, plus the admin commands for admins."""
+    admin = runtime(context).is_admin(update)
+    await message_of(update).reply_html(texts.help_text(context.bot.username, admin=admin))
+
+
+async def sources(update: Update, context: Context) -> None:
+    """/sources: each source with publisher, title, date and passage count."""
+    for page in render_sources(runtime(context).service.sources):
+        await message_of(update).reply_html(page)
+
+
+async def ask_command(update: Update, context: Context) -> None:
+    """/ask QUESTION in any chat."""
+    await answer_question(update, context, " ".join(context.args or []))
+
+
+async def private_text(update: Update, context: Context) -> None:
+    """Any text in a private chat is a question."""
+    await answer_question(update, context, message_of(update).text)
+
+
+async def group_text(update: Update, context: Context) -> None:
+    """In groups, mentions of the bot and replies to it are questions; the rest is ignored."""
+    question = group_question(message_of(update), context.bot)
+    if question is not None:
+        await answer_question(update, context, question)
+
+
+async def more_sources(update: Update, context: Context) -> None:
+    """The "More sources" button: expand the bot's compact answer in place."""
+    query, rt = update.callback_query, runtime(context)
+    message = query.message if query else None
+    if query is None or not isinstance(message, Message) or message.from_user is None:
+        return
+    key = (message.chat.id, message.message_id)
+    own = message.from_user.id == context.bot.id
+    answer = rt.answers.expand(key) if own else None
+    if answer is None:
+        done = own and rt.answers.expanded(key)
+        await query.answer(texts.ALREADY_EXPANDED if done else texts.EXPIRED)
+        return
+    await query.answer()
+    await edit_html(message, render_html(answer))
+
+
+async def inline_query(update: Update, context: Context) -> None:
+    """@BotName QUESTION in any chat: cited excerpts as inline results."""
+    query, rt = update.inline_query, runtime(context)
+    if query is None:
+        return
+    question = clean_question(query.query, rt.settings.max_question_chars)
+    if not question:
+        await query.answer([_hint_result(context.bot.username)], cache_time=3600)
+        return
+    answer = await rt.service.ask(question)
+    await query.answer(inline_results(answer), cache_time=INLINE_CACHE_SECONDS)
+
+
+async def non_text(update: Update, context: Context) -> None:
+    """A sticker, photo or voice message in private chat: a one-line hint."""
+    await message_of(update).reply_text(texts.TEXT_ONLY)
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """An unknown /command in private chat: point to /help."""
+    await message_of(update).reply_text(texts.UNKNOWN_COMMAND)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Logs the failure with its traceback, then tells the user something short."""
+    error = context.error
+    kind = next((k for k in ("message", "callback_query", "inline_query") if _has(update, k)), "")
+    logger.error("handling an update (%s) failed", kind or type(update).__name__, exc_info=error)
+    text = str(error) if isinstance(error, ServiceError) else texts.SORRY
+    if isinstance(update, Update) and update.callback_query:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer(text)
+    elif isinstance(update, Update) and update.effective_message and update.effective_chat:
+        with contextlib.suppress(TelegramError):
+            await update.effective_message.reply_text(text)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+async def answer_question(update: Update, context: Context, text: str | None) -> None:
+    """Guards, answers and replies: in full in private chats, compact with a button in groups."""
+    message, rt = message_of(update), runtime(context)
+    group = message.chat.type != ChatType.PRIVATE
+    question = clean_question(text, rt.settings.max_question_chars)
+    if not question:
+        await message.reply_html(texts.ask_usage(context.bot.username))
+        return
+    if not await _within_flood_limit(message, rt):
+        return
+    if not group:  # in groups a chat action would spend the group's 20-per-minute send budget
+        with contextlib.suppress(TelegramError):
+            await message.reply_chat_action(ChatAction.TYPING)
+    answer = await rt.service.ask(question)
+    more = len(answer.excerpts) - 1 if group else 0
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.more(more), callback_data=MORE)]])
+    sent = await reply_html(message, render_html(answer, compact=group), markup if more else None)
+    if more:
+        rt.answers.put((sent.chat.id, sent.message_id), answer)
+
+
+async def _within_flood_limit(message: Message, rt: Runtime) -> bool:
+    verdict = rt.flood.check(message.from_user.id if message.from_user else message.chat.id)
+    if verdict is Verdict.WARN:
+        await message.reply_text(texts.SLOW_DOWN)
+    return verdict is Verdict.ALLOW
+
+
+def clean_question(text: str | None, limit: int) -> str:
+    """The question with white space folded, cut to `limit` characters."""
+    return " ".join((text or "").split())[:limit].strip()
+
+
+def group_question(message: Message, bot: Bot) -> str | None:
+    """The question in a group message addressed to the bot, or None for other chatter."""
+    text, name = message.text or "", f"@{bot.username}"
+    replied = message.reply_to_message
+    to_bot = bool(replied and replied.from_user and replied.from_user.id == bot.id)
+    to_bot = to_bot and not (replied and replied.forum_topic_created)
+    mentions = message.parse_entities([MessageEntity.MENTION]).values()
+    if to_bot or any(m.lower() == name.lower() for m in mentions):
+        return re.sub(re.escape(name) + r"\b", " ", text, flags=re.IGNORECASE).strip()
+    return None
+
+
+def inline_results(answer: Answer) -> list[InlineQueryResultArticle]:
+    """One article per excerpt (publisher and a few words as title), or a not-found result."""
+    if not answer.answered:
+        content = InputTextMessageContent(html.escape(NOT_FOUND))
+        return [InlineQueryResultArticle("none", texts.INLINE_NONE, content)]
+    results = []
+    for number, excerpt in enumerate(answer.excerpts, start=1):
+        snippet = (excerpt.highlight or (excerpt.text,))[0]
+        title = f"{excerpt.source.publisher or excerpt.source.title}: {texts.few_words(snippet)}"
+        content = InputTextMessageContent(render_excerpt_html(excerpt))
+        description = texts.clip(excerpt.text, 160)
+        results.append(
+            InlineQueryResultArticle(str(number), title, content, description=description)
+        )
+    return results
+
+
+def _hint_result(bot_name: str) -> InlineQueryResultArticle:
+    content = InputTextMessageContent(html.escape(texts.inline_hint_message(bot_name)))
+    return InlineQueryResultArticle(
+        "hint", texts.INLINE_HINT, content, description=texts.INLINE_HINT_MORE
+    )
+
+
+async def reply_html(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> Message:
+    """Replies in HTML (threaded in groups); plain text if Telegram rejects the markup."""
+    try:
+        return await message.reply_html(text, reply_markup=markup)
+    except BadRequest as exc:
+        if not _markup_problem(exc):
+            raise
+        logger.warning("Telegram rejected the HTML (%s); replying in plain text", exc)
+        return await message.reply_text(html_to_plain(text), parse_mode=None, reply_markup=markup)
+
+
+async def edit_html(message: Message, text: str) -> None:
+    """Edits our message to `text`, dropping its buttons; tolerates "not modified"."""
+    try:
+        await message.edit_text(text, reply_markup=None)
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return
+        if not _markup_problem(exc):
+            raise
+        await message.edit_text(html_to_plain(text), parse_mode=None, reply_markup=None)
+
+
+def _markup_problem(exc: BadRequest) -> bool:
+    text = exc.message.lower()
+    return any(word in text for word in ("entit", "parse", "tag", "too long"))
+
+
+def _has(update: object, attribute: str) -> bool:
+    return isinstance(update, Update) and getattr(update, attribute) is not None

@@ -1,0 +1,226 @@
+"""The real Application and handlers in private chats, groups and inline mode (fake Bot API)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.botapi import BOT_USERNAME, FakeBotApi
+from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
+from tests.fakes.library import FakeBuilder
+from tests.fakes.tghtml import utf16_len
+from tests.fakes.updates import GROUP_ID, OTHER, USER
+
+QUESTION = "When will BlackBerry leave Pakistan?"
+UNANSWERABLE = "Who won the football cup?"
+ME = USER["id"]
+
+
+def write_sources(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "a.txt").write_text(
+        "BlackBerry leaves <Pakistan> & more\n\n"
+        "BlackBerry will leave Pakistan on December 30. The government wanted its servers.\n\n"
+        "The authority asked for access to <b>BES</b> servers.",
+        "utf-8",
+    )
+    (folder / "b.txt").write_text(
+        "Reuters report\n\nBlackBerry said it will leave Pakistan on December 30.", "utf-8"
+    )
+    return folder
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotUnderTest]:
+    settings = bot_settings(tmp_path, flood_questions=5)
+    async with running_bot(settings, FakeBuilder(write_sources(settings.sources_dir))) as bot:
+        yield bot
+
+
+# --- private chat -------------------------------------------------------------------------------
+
+
+async def test_private_question_gets_quotes_with_citations(bot: BotUnderTest) -> None:
+    await bot.send(bot.api.private(QUESTION))
+    assert bot.api.methods()[-2:] == ["sendChatAction", "sendMessage"]
+    reply = bot.last(ME)
+    assert reply.html.count("<blockquote>") == 2
+    assert "<b>BlackBerry will leave Pakistan on December 30.</b>" in reply.html
+    assert "<i>Pub a</i>" in reply.html and "¶ 1" in reply.html
+    params = bot.api.calls[-1].params
+    assert params["parse_mode"] == "HTML" and params["link_preview_options"]["is_disabled"]
+
+
+async def test_unanswerable_question_quotes_nothing(bot: BotUnderTest) -> None:
+    await bot.send(bot.api.private(UNANSWERABLE))
+    reply = bot.last(ME)
+    assert "<blockquote>" not in reply.html and "/sources" in reply.text
+    assert "football" not in reply.text
+
+
+async def test_html_in_questions_and_sources_is_escaped(bot: BotUnderTest) -> None:
+    await bot.send(bot.api.private("<b>authority</b> access BES servers <script>?"))
+    reply = bot.last(ME)  # the fake Bot API rejects malformed HTML, so it was sent as HTML
+    assert "asked for access to <b>BES</b> servers." in reply.text
+    assert "&lt;b&gt;BES&lt;/b&gt;" in reply.html and "BlackBerry leaves <Pakistan> &" in reply.text
+    assert bot.api.calls[-1].params.get("parse_mode") == "HTML"
+
+
+async def test_long_answers_stay_within_telegram_limit(tmp_path: Path) -> None:
+    settings = bot_settings(tmp_path)
+    folder = settings.sources_dir
+    folder.mkdir(parents=True)
+    long = " ".join(
+        f"Sentence {i} mentions the 😀 BlackBerry exit from Pakistan." for i in range(150)
+    )
+    for name in ("x", "y", "z"):
+        (folder / f"{name}.txt").write_text(f"Title {name}\n\n{long}", "utf-8")
+    async with running_bot(settings, FakeBuilder(folder)) as bot:
+        await bot.send(bot.api.private("BlackBerry exit Pakistan"))
+        reply = bot.last(ME)
+    assert "<blockquote>" in reply.html and "…" in reply.html
+    assert utf16_len(reply.html) <= 4096
+
+
+async def test_start_help_and_sources(bot: BotUnderTest) -> None:
+    for command in ("/start", "/help", "/sources"):
+        await bot.send(bot.api.private(command))
+    start, help_, sources = (s.html for s in bot.replies(ME))
+    assert "only its sources" in start and "2 sources (3 passages)" in start
+    assert "/ask" in help_ and "/reload" not in help_
+    assert "Pub a" in sources and "<code>a</code>" in sources and "2 passages" in sources
+
+
+async def test_non_text_gets_a_hint_in_private_and_silence_in_groups(bot: BotUnderTest) -> None:
+    await bot.send(bot.api.sticker())
+    assert "only read text" in bot.last(ME).text
+    await bot.send(bot.api.sticker(chat=bot.api.group_chat()))
+    assert bot.replies(GROUP_ID) == []
+
+
+async def test_flood_guard_says_slow_down_once(tmp_path: Path) -> None:
+    settings = bot_settings(tmp_path, flood_questions=2)
+    async with running_bot(settings, FakeBuilder(write_sources(settings.sources_dir))) as bot:
+        for _ in range(5):
+            await bot.send(bot.api.private(QUESTION))
+        texts = [s.text for s in bot.replies(ME)]
+    assert len(texts) == 3 and "slow" in texts[2].lower()
+
+
+async def test_rejected_markup_falls_back_to_plain_text(bot: BotUnderTest) -> None:
+    bot.api.fail("sendMessage", 400, "Bad Request: can't parse entities: unsupported tag")
+    await bot.send(bot.api.private(QUESTION))
+    reply = bot.last(ME)
+    assert "parse_mode" not in bot.api.calls[-1].params
+    assert reply.text.startswith("BlackBerry will leave Pakistan on December 30.")
+
+
+async def test_a_failure_is_reported_briefly_and_the_bot_keeps_going(bot: BotUnderTest) -> None:
+    bot.api.fail("sendMessage", 500, "Internal Server Error")
+    await bot.send(bot.api.private(QUESTION))
+    assert "something went wrong" in bot.last(ME).text
+    await bot.send(bot.api.private(QUESTION))
+    assert "<blockquote>" in bot.last(ME).html
+
+
+# --- groups -------------------------------------------------------------------------------------
+
+
+async def test_group_ask_with_bot_name_is_answered_compact_and_threaded(bot: BotUnderTest) -> None:
+    update = bot.api.group(f"/ask@{BOT_USERNAME} {QUESTION}")
+    await bot.send(update)
+    reply = bot.last(GROUP_ID)
+    assert reply.reply_to == update["message"]["message_id"]
+    assert reply.html.count("<blockquote>") == 1
+    assert reply.buttons == [("More sources (1)", "more")]
+    assert "sendChatAction" not in bot.api.methods()
+
+
+async def test_group_answer_stays_in_the_forum_topic(bot: BotUnderTest) -> None:
+    await bot.send(bot.api.group(f"/ask {QUESTION}", topic=7))
+    assert bot.last(GROUP_ID).thread_id == 7
+
+
+async def test_group_chatter_is_ignored(bot: BotUnderTest) -> None:
+    await bot.send(bot.api.group(QUESTION))
+    await bot.send(bot.api.group(f"/ask@OtherBot {QUESTION}"))
+    await bot.send(bot.api.group(f"{QUESTION} asks @someoneelse", topic=3))
+    assert bot.replies(GROUP_ID) == []
+
+
+async def test_group_ask_without_question_explains_usage(bot: BotUnderTest) -> None:
+    await bot.send(bot.api.group("/ask"))
+    assert "/ask Who announced it?" in bot.last(GROUP_ID).text
+
+
+async def test_mention_is_answered(bot: BotUnderTest) -> None:
+    await bot.send(bot.api.group(f"@{BOT_USERNAME} {QUESTION}"))
+    assert "<blockquote>" in bot.last(GROUP_ID).html
+
+
+async def test_reply_to_the_bot_is_a_follow_up_question(bot: BotUnderTest) -> None:
+    await bot.send(bot.api.group(f"/ask {UNANSWERABLE}"))
+    answer = bot.last(GROUP_ID)
+    await bot.send(bot.api.group(QUESTION, user=OTHER, reply_to=answer.message_id))
+    assert bot.last(GROUP_ID).reply_to != answer.message_id
+    assert "<blockquote>" in bot.last(GROUP_ID).html
+    human = bot.api.group("I think so")
+    await bot.send(bot.api.group(QUESTION, user=OTHER, reply_to=human["message"]["message_id"]))
+    assert len(bot.replies(GROUP_ID)) == 2
+
+
+async def test_more_sources_expands_once_and_only_the_bots_answer(bot: BotUnderTest) -> None:
+    await bot.send(bot.api.group(f"/ask {QUESTION}"))
+    answer = bot.last(GROUP_ID)
+    for _ in range(2):
+        await bot.send(bot.api.callback(GROUP_ID, answer.message_id, "more"))
+    assert answer.edits == 1 and answer.html.count("<blockquote>") == 2 and not answer.buttons
+    first, second = bot.api.callback_answers.values()
+    assert "text" not in first and "already" in second["text"]
+    question = bot.api.group("not the bot's message")
+    await bot.send(bot.api.callback(GROUP_ID, question["message"]["message_id"], "more"))
+    assert "too old" in list(bot.api.callback_answers.values())[-1]["text"]
+
+
+# --- inline mode --------------------------------------------------------------------------------
+
+
+async def test_inline_query_returns_cited_excerpts(bot: BotUnderTest) -> None:
+    update = bot.api.inline(QUESTION)
+    await bot.send(update)
+    answer = bot.api.inline_answers[update["inline_query"]["id"]]
+    results = answer["results"]
+    assert len(results) == 2 and answer["cache_time"] > 0
+    assert results[0]["title"].startswith("Pub ")
+    content = results[0]["input_message_content"]
+    assert content["parse_mode"] == "HTML" and "<blockquote>" in content["message_text"]
+
+
+async def test_inline_empty_and_unanswerable_queries(bot: BotUnderTest) -> None:
+    empty, none = bot.api.inline(" "), bot.api.inline(UNANSWERABLE)
+    await bot.send(empty)
+    await bot.send(none)
+    [hint] = bot.api.inline_answers[empty["inline_query"]["id"]]["results"]
+    [nothing] = bot.api.inline_answers[none["inline_query"]["id"]]["results"]
+    assert hint["id"] == "hint" and "question" in hint["title"]
+    assert nothing["id"] == "none" and "<blockquote>" not in str(nothing)
+
+
+async def test_polling_through_the_fake_transport(tmp_path: Path) -> None:
+    api = FakeBotApi()
+    settings = bot_settings(tmp_path)
+    async with running_bot(settings, FakeBuilder(write_sources(settings.sources_dir)), api) as bot:
+        assert bot.app.updater is not None
+        await bot.app.updater.start_polling(timeout=1)
+        await bot.app.start()
+        api.push(api.private(QUESTION))
+        for _ in range(200):
+            if api.sent_to(ME):
+                break
+            await asyncio.sleep(0.01)
+        await bot.app.updater.stop()
+        await bot.app.stop()
+    assert "<blockquote>" in api.sent_to(ME)[-1].html
