@@ -176,6 +176,13 @@ class TokenRedactor(logging.Filter):
         return True
 
 
+def _not_a_failed_start(record: logging.LogRecord) -> bool:
+    """PTB logs a failed start (token rejected, API unreachable) with a traceback; run_bot says
+    the same in one line, so those records are dropped."""
+    message = record.getMessage()
+    return "Bootstrap Initialize" not in message and "Invalid token" not in message
+
+
 def configure_logging(level: str, token: str) -> TokenRedactor:
     """Logs to stderr (unless configured already) with the token redacted; quiets httpx."""
     root = logging.getLogger()
@@ -184,6 +191,7 @@ def configure_logging(level: str, token: str) -> TokenRedactor:
     root.setLevel(level.upper())
     redactor = TokenRedactor(token)
     for handler in root.handlers:
+        handler.addFilter(_not_a_failed_start)
         handler.addFilter(redactor)
     for noisy in ("httpx", "httpcore"):  # they log request URLs, which contain the token
         logging.getLogger(noisy).setLevel(logging.WARNING)
