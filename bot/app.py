@@ -195,6 +195,7 @@ def configure_logging(level: str, token: str) -> TokenRedactor:
         handler.addFilter(redactor)
     for noisy in ("httpx", "httpcore"):  # they log request URLs, which contain the token
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # six lines about CPU features
     return redactor
 
 
