@@ -96,9 +96,10 @@ async def upload(update: Update, context: Context) -> None:
         except ValueError as exc:
             note = f"\n(The caption was not recorded: {html.escape(str(exc))})"
     if report := await _reload(update, rt):
-        passages = next((s.passages for s in rt.service.sources if s.info.id == source_id), 0)
+        count = next((s.passages for s in rt.service.sources if s.info.id == source_id), 0)
+        passages = f"{count} passage" + ("" if count == 1 else "s")
         await message.reply_html(
-            f"Added <code>{html.escape(source_id)}</code>: {passages} passages indexed.{note}\n\n"
+            f"Added <code>{html.escape(source_id)}</code>: {passages} indexed.{note}\n\n"
             + render_report(report)
         )
 

@@ -135,8 +135,11 @@ async def group_text(update: Update, context: Context) -> None:
 async def more_sources(update: Update, context: Context) -> None:
     """The "More sources" button: expand the bot's compact answer in place."""
     query, rt = update.callback_query, runtime(context)
-    message = query.message if query else None
-    if query is None or not isinstance(message, Message) or message.from_user is None:
+    if query is None:
+        return
+    message = query.message
+    if not isinstance(message, Message) or message.from_user is None:  # too old to be read
+        await query.answer(texts.EXPIRED)
         return
     key = (message.chat.id, message.message_id)
     own = message.from_user.id == context.bot.id
