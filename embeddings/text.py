@@ -1,0 +1,94 @@
+"""Small text utilities shared by cleaning, splitting and search: normalising and sentences."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_QUOTES = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "–": "-",
+        "—": "-",
+        "‒": "-",
+        "―": "-",
+        "−": "-",
+        "\u00a0": " ",
+    }
+)
+_SPACE = re.compile(r"\s+")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\u00ad]")
+
+
+def fold_space(text: str) -> str:
+    """Collapses runs of white space to one space and trims the ends."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalise(text: str) -> str:
+    """The comparison form: NFKC, straight quotes and dashes, folded space, lower case."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return fold_space(_INVISIBLE.sub("", text)).lower()
+
+
+# Abbreviations after which a period does not end a sentence (lower case, without the period).
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt ft inc ltd co corp plc bros dept gov gen col lt sgt rep sen
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun ont que ala
+    ariz calif colo conn fla ill ind kan mass mich minn mo neb nev okla ore pa tenn tex va
+    wash wis no nos vs etc approx est fig e.g i.e a.m p.m u.s u.k u.n""".split()
+)
+_SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Splits prose into sentences, keeping each sentence's text exactly as written.
+
+    Conservative: a period after a known abbreviation or a lone initial ("Charles I. Omedo",
+    "Dec. 30", "U.S.") does not end a sentence. Joining the result with single spaces gives back
+    the input with its white space folded.
+    """
+    text = fold_space(text)
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        if _is_abbreviation(text, match.start()):
+            continue
+        sentence = text[start:end].strip()
+        if sentence:
+            sentences.append(sentence)
+        start = end
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    word_start = dot
+    while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
+        word_start -= 1
+    word = text[word_start:dot].lower()
+    if not word:
+        return False
+    if len(word) == 1 and text[word_start].isupper():
+        return True  # an initial
+    return word in _ABBREVIATIONS or word.rstrip(".") in _ABBREVIATIONS
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens of the normalised text; keeps "5,000", "u.s" and "won't" whole."""
+    return _WORD.findall(normalise(text))
