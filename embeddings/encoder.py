@@ -87,7 +87,9 @@ class SentenceTransformerEncoder:
     @cached_property
     def model(self) -> SentenceTransformer:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
         return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
 
     @property
@@ -100,7 +102,7 @@ class SentenceTransformerEncoder:
 
     @property
     def max_tokens(self) -> int:
-        return int(self.model.max_seq_length)
+        return int(self.model.max_seq_length or 256)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -9,12 +9,22 @@ not change) and the caller swaps the reference.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from embeddings.encoder import Encoder
-from embeddings.models import Answer, BuildReport, SourceSummary
+from embeddings.excerpts import duplicate_groups
+from embeddings.index import IndexItem, VectorIndex, read_manifest, sync_index
+from embeddings.lexical import Lexicon
+from embeddings.models import Answer, Article, BuildReport, Passage, SourceSummary
+from embeddings.passages import passage_sentences, split_article, text_hash
+from embeddings.search import Corpus, Searcher
+from embeddings.sources import load_sources
+from embeddings.terms import TermMatcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,22 +34,40 @@ class SearchOptions:
     k: int = 3
     min_score: float | None = None
     """Abstain below this confidence (0..1); None uses the calibrated default."""
+    exact_limit: int = 50_000
+    """Above this many vectors the index is approximate (HNSW) instead of exact."""
 
 
 class Library:
     """An immutable, searchable snapshot of the sources. Safe to share between threads."""
 
+    def __init__(self, articles: Sequence[Article], searcher: Searcher) -> None:
+        self._articles = tuple(articles)
+        self.searcher = searcher
+        counts: dict[str, int] = {}
+        for p in searcher.corpus.passages:
+            counts[p.source_id] = counts.get(p.source_id, 0) + 1
+        self._sources = tuple(SourceSummary(a.info, counts.get(a.info.id, 0)) for a in articles)
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        return self._articles
+
     @property
     def sources(self) -> tuple[SourceSummary, ...]:
-        raise NotImplementedError
+        return self._sources
+
+    @property
+    def passages(self) -> Sequence[Passage]:
+        return self.searcher.corpus.passages
 
     @property
     def passage_count(self) -> int:
-        raise NotImplementedError
+        return len(self.searcher.corpus.passages)
 
     @property
     def encoder_name(self) -> str:
-        raise NotImplementedError
+        return self.searcher.encoder.name
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         """Answers one question: best excerpts first, none when the sources do not answer."""
@@ -47,7 +75,7 @@ class Library:
 
     def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
         """Answers several questions with one batched encode (the bot's micro-batching uses it)."""
-        raise NotImplementedError
+        return self.searcher.ask_many(questions, k)
 
 
 def build_library(
@@ -64,4 +92,77 @@ def build_library(
     mismatched index is rebuilt (the reason is in `BuildReport.rebuilt`), never served.
     Not safe to call concurrently on the same `index_dir`: callers serialise reloads.
     """
-    raise NotImplementedError
+    started = time.perf_counter()
+    opts = options or SearchOptions()
+    loaded = load_sources(sources_dir, metadata_file)
+    passages = [
+        p
+        for a in loaded.articles
+        for p in split_article(a, encoder.count_tokens, encoder.max_tokens)
+    ]
+    sentences, owners = _sentences(passages)
+    lexicon = Lexicon([p.text for p in passages])
+    terms, per_passage = TermMatcher.collect([p.text for p in passages])
+
+    source_hashes = {a.info.id: a.sha256 for a in loaded.articles}
+    previous = read_manifest(index_dir / "passages") or {}
+    before = previous.get("extra", {}).get("sources", {}) if isinstance(previous, dict) else {}
+    stores = {
+        "passages": [IndexItem(p.key, p.sha256, p.text) for p in passages],
+        "sentences": [IndexItem(f"s{i}", text_hash(t), t) for i, t in enumerate(sentences)],
+        "terms": [IndexItem(t, text_hash(t), t) for t in terms],
+    }
+    indexes: dict[str, VectorIndex] = {}
+    embedded = 0
+    rebuilt: list[str] = []
+    for name, items in stores.items():
+        extra = {"sources": source_hashes} if name == "passages" else None
+        index, stats = sync_index(
+            index_dir / name, items, encoder, exact_limit=opts.exact_limit, extra=extra
+        )
+        indexes[name] = index
+        embedded += stats.embedded
+        if stats.rebuilt and stats.rebuilt != "missing":
+            rebuilt.append(f"{name}: {stats.rebuilt}")
+
+    corpus = Corpus(
+        passages=tuple(passages),
+        sources={a.info.id: a.info for a in loaded.articles},
+        passage_index=indexes["passages"],
+        sentences=tuple(sentences),
+        sentence_owner=owners,
+        sentence_index=indexes["sentences"],
+        lexicon=lexicon,
+        terms=TermMatcher.build(terms, indexes["terms"].vectors, per_passage),
+        duplicates=duplicate_groups(
+            indexes["passages"].vectors,
+            [p.source_id for p in passages],
+            [p.text for p in passages],
+        ),
+    )
+    searcher = Searcher(corpus, encoder, k=opts.k, min_score=opts.min_score)
+    report = BuildReport(
+        sources=len(loaded.articles),
+        passages=len(passages),
+        embedded=embedded,
+        seconds=time.perf_counter() - started,
+        added=tuple(sorted(set(source_hashes) - set(before))),
+        changed=tuple(
+            sorted(s for s in source_hashes if s in before and before[s] != source_hashes[s])
+        ),
+        removed=tuple(sorted(set(before) - set(source_hashes))),
+        problems=loaded.problems,
+        rebuilt="; ".join(rebuilt) or None,
+    )
+    return Library(loaded.articles, searcher), report
+
+
+def _sentences(passages: Sequence[Passage]) -> tuple[list[str], np.ndarray]:
+    """Every passage's sentences, and for each sentence the row of its passage."""
+    sentences: list[str] = []
+    owners: list[int] = []
+    for row, passage in enumerate(passages):
+        for sentence in passage_sentences(passage):
+            sentences.append(sentence)
+            owners.append(row)
+    return sentences, np.asarray(owners, dtype=np.int64)

@@ -6,8 +6,9 @@ threads (the bot answers from one snapshot while a reload builds the next).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,10 @@ class Answer:
     @property
     def answered(self) -> bool:
         return bool(self.excerpts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of `storybot ask --json` (keys may be added, never renamed)."""
+        return {"question": self.question, "answered": self.answered, **asdict(self)}
 
 
 @dataclass(frozen=True, slots=True)

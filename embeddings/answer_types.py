@@ -1,0 +1,111 @@
+"""What kind of answer a question asks for, and whether a text can supply it.
+
+"When…" wants a date, "how many…" a number, "how much did they pay…" an amount. A passage that
+cannot supply the kind of answer asked for is not an answer, however close its topic is: this is
+what lets the search say "the sources don't say" to "How much did BlackBerry pay for Secusmart?".
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+class AnswerType(Enum):
+    DATE = "date"
+    NUMBER = "number"
+    AMOUNT = "amount"
+    PERSON = "person"
+    PLACE = "place"
+
+
+_ASKS = [
+    (
+        AnswerType.AMOUNT,
+        re.compile(
+            r"\bhow much\b.*\b(pay|paid|cost|costs|price|worth|spend|spent|revenue|earn|earns|"
+            r"sell|sold|value|valued|money|charge|fine|fined|invest|invested)\b|"
+            r"\bwhat (was|is) the (price|cost|value)\b|\b(share|stock) price\b"
+        ),
+    ),
+    (
+        AnswerType.DATE,
+        re.compile(
+            r"^(when|since when)\b|"
+            r"\b(when|since when) (did|does|do|is|was|will|were|are|has|had)\b|"
+            r"\b(what|which) (date|day|year|month|time|week)\b|\bin what year\b|\bon what day\b"
+        ),
+    ),
+    (
+        AnswerType.NUMBER,
+        re.compile(
+            r"\bhow (many|much|long|often|old)\b|\b(what|which) (number|percentage|share|count)\b|"
+            r"\bnumber of\b"
+        ),
+    ),
+    (
+        AnswerType.PERSON,
+        re.compile(r"^(who|whom|whose)\b|\b(who|whose) (is|was|did|said|announced)\b"),
+    ),
+    (
+        AnswerType.PLACE,
+        re.compile(r"^where\b|\b(which|what) (city|country|countries|region|place)\b"),
+    ),
+]
+
+_MONTH = (
+    r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?)"
+)
+_SUPPLIES = {
+    AnswerType.DATE: re.compile(
+        rf"\b{_MONTH}\b\.?|\b(19|20)\d\d\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|"
+        r"sunday|today|yesterday|tomorrow)\b|\b(last|this|next) (year|month|week)\b|"
+        r"\b(years?|months?|weeks?|days?) (ago|earlier|later)\b|\brecent years\b",
+        re.I,
+    ),
+    AnswerType.NUMBER: re.compile(
+        r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+        r"hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|several|"
+        r"half|once|twice|single|month|year)\b",
+        re.I,
+    ),
+    AnswerType.AMOUNT: re.compile(
+        r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(million|billion|bn|m|k)\b|\b(dollars?|euros?|pounds|rupees|"
+        r"usd|eur|cad)\b",
+        re.I,
+    ),
+    # A name: two capitalised words not opening the text ("Marty Beard", "Laura Tribe").
+    AnswerType.PERSON: re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+(?: [A-Z][a-z]+)+"),
+    AnswerType.PLACE: re.compile(r"\b(in|at|from|to|of|near|across) (the )?[A-Z][a-z]+"),
+}
+
+STRICT = frozenset({AnswerType.DATE, AnswerType.NUMBER, AnswerType.AMOUNT})
+"""Types a passage must supply to count as an answer; names are too loosely detected to insist."""
+
+
+_COUNTED = re.compile(
+    r"\bhow (?:many|much)\s+((?:[\w'-]+\s+){0,2}?[\w'-]+?)\s+"
+    r"(?=(?:do|does|did|are|is|was|were|have|has|had|will|would|can|could|use|uses|used|died|"
+    r"in|of|on|at|for|to)\b)"
+)
+
+
+def counted_words(question: str) -> str:
+    """What a "how many …" question counts ("employees" in "how many employees does…")."""
+    match = _COUNTED.search(question.lower())
+    return match[1] if match else ""
+
+
+def asked_type(question: str) -> AnswerType | None:
+    """The kind of answer the question asks for, if it asks for a specific kind."""
+    text = question.lower().strip()
+    for kind, pattern in _ASKS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def supplies(text: str, kind: AnswerType) -> bool:
+    """Whether ``text`` contains something of the asked kind (a date, a number, an amount…)."""
+    return bool(_SUPPLIES[kind].search(text))

@@ -1,0 +1,150 @@
+"""From ranked passages to excerpts: group near-duplicates, highlight, cut at sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from embeddings.answer_types import AnswerType, supplies
+from embeddings.lexical import Query, content_terms
+from embeddings.models import AlsoIn, Excerpt
+from embeddings.terms import stem
+from embeddings.text import words
+
+if TYPE_CHECKING:
+    from embeddings.search import Corpus, Scored
+
+DUPLICATE_COSINE = 0.88
+"""Passages from different outlets this close report the same thing (garbled copies of one quote
+measure 0.90-0.92 on the seeds; different reports of one event 0.80-0.88)."""
+SHARED_RUN = 12
+"""Passages sharing this many consecutive words carry the same quote, whatever surrounds it."""
+MAX_SENTENCES = 4
+"""Longer passages are cut to the highlight and its neighbours."""
+HIGHLIGHT_MARGIN = 0.04
+
+
+def duplicate_groups(
+    vectors: np.ndarray, source_ids: Sequence[str], texts: Sequence[str]
+) -> list[tuple[int, ...]]:
+    """For each passage, the passages of *other* sources that say nearly the same thing."""
+    n = len(vectors)
+    groups: list[set[int]] = [set() for _ in range(n)]
+    step = 2048
+    for start in range(0, n, step):
+        block = vectors[start : start + step] @ vectors.T
+        for i, sims in enumerate(block, start):
+            groups[i].update(int(j) for j in np.flatnonzero(sims >= DUPLICATE_COSINE))
+    for i, j in _shared_runs(texts):
+        groups[i].add(j)
+        groups[j].add(i)
+    return [
+        tuple(sorted(j for j in g if source_ids[j] != source_ids[i])) for i, g in enumerate(groups)
+    ]
+
+
+def _shared_runs(texts: Sequence[str]) -> set[tuple[int, int]]:
+    """Pairs of passages that share a run of ``SHARED_RUN`` consecutive words."""
+    seen: dict[tuple[str, ...], int] = {}
+    pairs: set[tuple[int, int]] = set()
+    for i, text in enumerate(texts):
+        tokens = words(text)
+        for k in range(len(tokens) - SHARED_RUN + 1):
+            run = tuple(tokens[k : k + SHARED_RUN])
+            first = seen.setdefault(run, i)
+            if first != i:
+                pairs.add((first, i))
+    return pairs
+
+
+class ExcerptMaker:
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    def make(
+        self,
+        ranked: Sequence[Scored],
+        query: Query,
+        vector: np.ndarray,
+        k: int,
+        kind: AnswerType | None = None,
+    ) -> list[Excerpt]:
+        """Up to ``k`` excerpts, one per group of near-duplicates, best first."""
+        c = self.corpus
+        taken: set[int] = set()
+        out: list[Excerpt] = []
+        for scored in ranked:
+            if len(out) >= k:
+                break
+            if scored.row in taken:
+                continue
+            passage = c.passages[scored.row]
+            others = [r for r in c.duplicates[scored.row] if r not in taken]
+            taken.update((scored.row, *others))
+            also: dict[str, AlsoIn] = {}
+            for r in others:
+                p = c.passages[r]
+                if p.source_id != passage.source_id and p.source_id not in also:
+                    also[p.source_id] = AlsoIn(
+                        p.source_id, c.sources[p.source_id].publisher, p.paragraph
+                    )
+            text, highlight = self._quote(scored.row, query, vector, kind)
+            out.append(
+                Excerpt(
+                    text=text,
+                    highlight=highlight,
+                    score=round(max(0.0, min(1.0, scored.confidence)), 4),
+                    paragraph=passage.paragraph,
+                    source=c.sources[passage.source_id],
+                    also_in=tuple(also.values()),
+                )
+            )
+        return out
+
+    def _quote(
+        self, row: int, query: Query, vector: np.ndarray, kind: AnswerType | None
+    ) -> tuple[str, tuple[str, ...]]:
+        """The passage (cut around the best sentences if long) and the sentences to highlight."""
+        c = self.corpus
+        passage = c.passages[row]
+        rows = c.passage_sentences[row]
+        sentences = [c.sentences[int(r)] for r in rows]
+        if not sentences:
+            return passage.text, ()
+        scores = self._sentence_scores(rows, sentences, query, vector, kind)
+        best = int(np.argmax(scores))
+        chosen = [
+            i for i in np.argsort(-scores)[:2] if scores[i] >= scores[best] - HIGHLIGHT_MARGIN
+        ]
+        highlight = tuple(sentences[i] for i in sorted(chosen))
+        if len(sentences) <= MAX_SENTENCES:
+            return passage.text, highlight
+        lo = max(0, min(chosen) - 1)
+        hi = min(len(sentences), max(chosen) + 2)
+        text = " ".join(sentences[lo:hi])
+        return ("… " if lo > 0 else "") + text + (" …" if hi < len(sentences) else ""), highlight
+
+    def _sentence_scores(
+        self,
+        rows: np.ndarray,
+        sentences: Sequence[str],
+        query: Query,
+        vector: np.ndarray,
+        kind: AnswerType | None,
+    ) -> np.ndarray:
+        dense = self.corpus.sentence_index.vectors[rows] @ vector
+        stems = {stem(t) for t in query.terms}
+        lexical = np.array(
+            [
+                len(stems & {stem(t) for t in content_terms(s)}) / max(1, len(stems))
+                for s in sentences
+            ],
+            dtype=np.float32,
+        )
+        bonus = np.array(
+            [0.05 if kind is not None and supplies(s, kind) else 0.0 for s in sentences],
+            dtype=np.float32,
+        )
+        return np.asarray(dense, dtype=np.float32) + 0.5 * lexical + bonus

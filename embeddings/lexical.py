@@ -1,0 +1,126 @@
+"""The lexical side of search: tokens, typo correction against the corpus, BM25 and term weights."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from embeddings.text import words
+
+# Function words, question words and chat filler: they carry no evidence about which passage
+# answers ("lol my uncle says…" asks the same thing as the bare question).
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each few for from further had hadn't has hasn't have
+    haven't having he he'd he'll he's her here here's hers herself him himself his how how's i
+    i'd i'll i'm i've if in into is isn't it it's its itself let's me more most mustn't my
+    myself no nor not of off on once only or other ought our ours ourselves out over own same
+    shan't she she'd she'll she's should shouldn't so some such than that that's the their
+    theirs them themselves then there there's these they they'd they'll they're they've this
+    those through to too under until up very was wasn't we we'd we'll we're we've were weren't
+    what what's when when's where where's which while who who's whom why why's will with won't
+    would wouldn't you you'd you'll you're you've your yours yourself yourselves also just
+    really actually even ever still yet now anyway anything something someone somebody
+    everyone everything thing things stuff kind sort lot lots tell told say said says saying
+    know knows think thinks thought reckon reckons guess mean means wonder wondering please
+    thanks thank ok okay hey hi hello yeah yes yep nope lol lmao ngl tbh omg btw imo idk pls
+    plz guys guy folks quick q question random wait right sure basically like literally
+    someone's friend friends uncle aunt mom dad chat group people's whats wat wen dont didnt
+    doesnt isnt wasnt cant wont im ive theyre thats""".split()
+)
+
+
+def content_terms(text: str) -> list[str]:
+    """Lower-case word tokens minus stop words, with possessives folded ("blackberry's")."""
+    out = []
+    for word in words(text):
+        if word.endswith("'s"):
+            word = word[:-2]
+        word = word.strip("'")
+        if word and word not in STOPWORDS and not (len(word) == 1 and not word.isdigit()):
+            out.append(word)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question's terms after typo correction against the corpus vocabulary."""
+
+    terms: tuple[str, ...]
+    corrected: tuple[tuple[str, str], ...]
+    """(typed, corrected) pairs, for the corrections that were made."""
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.terms)
+
+
+class Lexicon:
+    """BM25 over passages plus the corpus vocabulary, its IDF and a typo corrector.
+
+    Built once per library snapshot; read-only afterwards, so safe to share between threads.
+    """
+
+    def __init__(self, documents: Sequence[str]) -> None:
+        import bm25s
+
+        self._docs = [content_terms(d) for d in documents]
+        self.doc_terms: tuple[frozenset[str], ...] = tuple(frozenset(d) for d in self._docs)
+        df = Counter(t for terms in self.doc_terms for t in terms)
+        n = max(1, len(self._docs))
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self.max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._df = df
+        self._vocab = sorted(df)
+        self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        if self._docs:
+            # bm25s wants at least one token per document.
+            self._bm25.index([d or ["\x00"] for d in self._docs], show_progress=False)
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+
+    @property
+    def vocabulary(self) -> list[str]:
+        return self._vocab
+
+    def weight(self, term: str) -> float:
+        """IDF of a term; a word the corpus never uses weighs as much as the rarest one."""
+        return self.idf.get(term, self.max_idf)
+
+    def query(self, question: str) -> Query:
+        """The question's content terms, with misspellings mapped onto corpus words."""
+        terms: list[str] = []
+        corrected: list[tuple[str, str]] = []
+        for term in content_terms(question):
+            fixed = self._correct(term)
+            if fixed != term:
+                corrected.append((term, fixed))
+            terms.append(fixed)
+        return Query(tuple(terms), tuple(corrected))
+
+    def _correct_uncached(self, term: str) -> str:
+        if term in self._df or len(term) < 4 or term.isdigit():
+            return term
+        # Plural/possessive variants are not typos.
+        for variant in (term.rstrip("s"), term + "s", term + "es"):
+            if variant in self._df:
+                return variant
+        matches = difflib.get_close_matches(term, self._vocab, n=3, cutoff=0.8)
+        if not matches:
+            return term
+        return max(
+            matches, key=lambda m: (difflib.SequenceMatcher(None, term, m).ratio(), self._df[m])
+        )
+
+    def bm25(self, query: Query) -> np.ndarray:
+        """BM25 score of every passage for the query terms (zeros when nothing matches)."""
+        known = [t for t in query.terms if t in self._df]
+        if not known or not self._docs:
+            return np.zeros(len(self._docs), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)

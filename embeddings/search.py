@@ -1,0 +1,238 @@
+"""Question to ranked, grouped, highlighted excerpts: the retrieval core.
+
+    encoder ─► dense (FAISS, passages and sentences) ─┐
+    lexicon ─► BM25 + soft term coverage ─────────────┼─► fuse ─► abstain ─► group ─► highlight
+    question ─► answer type ──────────────────────────┘
+
+Every signal is a number in [0, 1]; the fused score is a weighted sum. A candidate only counts
+as an answer when its confidence clears the cut-off (see docs/RETRIEVAL.md for the calibration).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embeddings.answer_types import STRICT, AnswerType, asked_type, counted_words, supplies
+from embeddings.encoder import Encoder
+from embeddings.excerpts import ExcerptMaker
+from embeddings.index import VectorIndex
+from embeddings.lexical import Lexicon, Query, content_terms
+from embeddings.models import Answer, Excerpt, Passage, SourceInfo
+from embeddings.terms import TermMatcher, coverage
+
+DEFAULT_MIN_SCORE = 0.25
+"""Abstain when no passage is at least this close (cosine) to the question.
+
+Off-topic questions ("What's the capital of Australia?") peak below 0.22 on the seeds, the most
+oblique answerable paraphrases sit at 0.20-0.30; see docs/RETRIEVAL.md for the distributions.
+"""
+COUNTED_MATCH = 0.8
+"""How well a passage must cover the thing a "how many …" question counts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How the signals add up to a ranking score."""
+
+    passage: float = 0.30
+    sentence: float = 0.35
+    bm25: float = 0.10
+    coverage: float = 0.40
+    type_match: float = 0.06
+    type_miss: float = 0.30
+    related_margin: float = 0.12
+    """Further excerpts must score within this of the best one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    row: int
+    score: float
+    confidence: float
+    sentence_row: int
+
+
+@dataclass(slots=True)
+class Corpus:
+    """Everything a Searcher reads; built by the library, never changed afterwards."""
+
+    passages: Sequence[Passage]
+    sources: Mapping[str, SourceInfo]
+    passage_index: VectorIndex
+    sentences: Sequence[str]
+    sentence_owner: np.ndarray
+    """For each sentence row, the passage row it belongs to."""
+    sentence_index: VectorIndex
+    lexicon: Lexicon
+    terms: TermMatcher
+    duplicates: Sequence[tuple[int, ...]]
+    """For each passage row, the rows of other sources' passages that say nearly the same."""
+    passage_sentences: list[np.ndarray] = field(default_factory=list)
+
+
+class Searcher:
+    """Answers questions over one corpus snapshot. Thread-safe: it only reads."""
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        encoder: Encoder,
+        *,
+        k: int = 3,
+        min_score: float | None = None,
+        weights: Weights | None = None,
+        candidates: int = 48,
+    ) -> None:
+        self.corpus = corpus
+        self.encoder = encoder
+        self.k = k
+        self.min_score = DEFAULT_MIN_SCORE if min_score is None else min_score
+        self.weights = weights or Weights()
+        self.candidates = candidates
+        self._excerpts = ExcerptMaker(corpus)
+        if not corpus.passage_sentences:
+            owners = corpus.sentence_owner
+            corpus.passage_sentences = [
+                np.flatnonzero(owners == row) for row in range(len(corpus.passages))
+            ]
+
+    def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
+        """Answers each question; one batched encode for all of them."""
+        if not questions:
+            return []
+        queries = [self.corpus.lexicon.query(q) for q in questions]
+        oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
+        texts = []
+        for question, query in zip(questions, queries, strict=True):
+            texts += [_dense_text(question, query), query.text or question]
+        vectors = self.encoder.encode([*texts, *oov])
+        term_vectors = dict(zip(oov, vectors[len(texts) :], strict=True))
+        return [
+            self._answer(question, query, vectors[2 * i : 2 * i + 2], term_vectors, k or self.k)
+            for i, (question, query) in enumerate(zip(questions, queries, strict=True))
+        ]
+
+    def _answer(
+        self,
+        question: str,
+        query: Query,
+        vectors: np.ndarray,
+        term_vectors: Mapping[str, np.ndarray],
+        k: int,
+    ) -> Answer:
+        if not query.terms or not len(self.corpus.passages):
+            return Answer(question)
+        ranked = self.rank(question, query, vectors, term_vectors)
+        if not ranked or ranked[0].confidence < self.min_score:
+            return Answer(question)
+        best = ranked[0].score
+        keep = [
+            s
+            for s in ranked
+            if s.confidence >= self.min_score and s.score >= best - self.weights.related_margin
+        ]
+        excerpts: list[Excerpt] = self._excerpts.make(
+            keep, query, vectors[0], k, asked_type(question)
+        )
+        return Answer(question, tuple(excerpts))
+
+    def rank(
+        self,
+        question: str,
+        query: Query,
+        vectors: np.ndarray,
+        term_vectors: Mapping[str, np.ndarray],
+    ) -> list[Scored]:
+        """All candidate passages with their fused score and confidence, best first.
+
+        ``vectors`` holds the question's embedding and that of its content words alone
+        (chatty questions match better without their filler); a passage's dense similarity is
+        the better of the two against the passage and against its best sentence.
+        """
+        c = self.corpus
+        w = self.weights
+        rows = self._dense_candidates(vectors)
+        bm25 = c.lexicon.bm25(query)
+        top_bm25 = float(bm25.max()) if bm25.size else 0.0
+        if top_bm25 > 0:
+            extra = np.argsort(-bm25)[: self.candidates // 2]
+            rows = np.union1d(rows, extra[bm25[extra] > 0])
+        passage_sims = c.passage_index.vectors[rows] @ vectors.T
+        passage_sim = passage_sims.max(axis=1)
+        sentence_sim = np.array([self._best_sentence(int(r), vectors) for r in rows])
+        # Confidence uses the question as asked: its bare content words match off-topic
+        # passages too easily ("reset iphone factory settings").
+        raw_sentence = np.array([self._best_sentence(int(r), vectors[:1])[0] for r in rows])
+        terms = list(dict.fromkeys(query.terms))
+        matched = c.terms.matches(terms, rows, term_vectors)
+        weights = np.array([c.lexicon.weight(t) for t in terms], dtype=np.float32)
+        cover = coverage(matched, weights)
+        lexical = bm25[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows))
+        score = (
+            w.passage * passage_sim
+            + w.sentence * sentence_sim[:, 0]
+            + w.bm25 * lexical
+            + w.coverage * cover
+        )
+        confidence = np.maximum(passage_sims[:, 0], raw_sentence)
+        supplied = self._supplies(question, rows, terms, matched)
+        if supplied is not None:
+            score = score + np.where(supplied, w.type_match, -w.type_miss)
+            confidence = np.where(supplied, confidence, 0.0)
+        order = np.argsort(-score, kind="stable")
+        return [
+            Scored(int(rows[i]), float(score[i]), float(confidence[i]), int(sentence_sim[i, 1]))
+            for i in order
+        ]
+
+    def _supplies(
+        self, question: str, rows: np.ndarray, terms: list[str], matched: np.ndarray
+    ) -> np.ndarray | None:
+        """Which passages can give the kind of answer asked for; None when any kind will do."""
+        kind = asked_type(question)
+        if kind not in STRICT:
+            return None
+        ok = np.array([supplies(self.corpus.passages[int(r)].text, kind) for r in rows])
+        if kind is AnswerType.NUMBER:
+            counted = [terms.index(t) for t in content_terms(counted_words(question)) if t in terms]
+            counted = [j for j in counted if self.corpus.lexicon.weight(terms[j]) > 0.5]
+            if counted:
+                ok &= matched[:, counted].max(axis=1) >= COUNTED_MATCH
+        return ok
+
+    def _dense_candidates(self, vectors: np.ndarray) -> np.ndarray:
+        """Passage rows near the question, from the passage and the sentence indexes."""
+        c = self.corpus
+        _, p_rows = c.passage_index.search(vectors, self.candidates)
+        _, s_rows = c.sentence_index.search(vectors, self.candidates * 2)
+        owners = c.sentence_owner[s_rows.ravel()]
+        rows = np.union1d(p_rows.ravel(), owners)
+        return rows.astype(np.int64)
+
+    def _best_sentence(self, row: int, vectors: np.ndarray) -> tuple[float, int]:
+        """The passage's best sentence similarity to any of the question vectors, and its row."""
+        own = self.corpus.passage_sentences[row]
+        if not len(own):
+            return 0.0, -1
+        sims = (self.corpus.sentence_index.vectors[own] @ vectors.T).max(axis=1)
+        i = int(np.argmax(sims))
+        return float(sims[i]), int(own[i])
+
+
+def _dense_text(question: str, query: Query) -> str:
+    """The text to embed: the question with its misspellings corrected."""
+    text = question
+    for typed, fixed in query.corrected:
+        text = _replace_word(text, typed, fixed)
+    return text
+
+
+def _replace_word(text: str, old: str, new: str) -> str:
+    return re.sub(rf"(?i)\b{re.escape(old)}\b", new, text)
+
+
+__all__ = ["DEFAULT_MIN_SCORE", "AnswerType", "Corpus", "Scored", "Searcher", "Weights"]

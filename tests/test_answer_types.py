@@ -1,0 +1,37 @@
+import pytest
+
+from embeddings.answer_types import AnswerType, asked_type, counted_words, supplies
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did the regulator notify carriers?", AnswerType.DATE),
+        ("In what year did Snowden leak it?", AnswerType.DATE),
+        ("How many people died?", AnswerType.NUMBER),
+        ("How much did they pay for it?", AnswerType.AMOUNT),
+        ("What happened to the share price?", AnswerType.AMOUNT),
+        ("Who announced the exit?", AnswerType.PERSON),
+        ("Where are the servers?", AnswerType.PLACE),
+        ("Why did they leave?", None),
+        ("What is Secusmart?", None),
+    ],
+)
+def test_asked_type(question: str, kind: AnswerType | None) -> None:
+    assert asked_type(question) is kind
+
+
+def test_supplies() -> None:
+    assert supplies("It leaves on Dec. 30.", AnswerType.DATE)
+    assert supplies("It was announced on Monday.", AnswerType.DATE)
+    assert not supplies("It leaves soon.", AnswerType.DATE)
+    assert supplies("about 5,000 companies", AnswerType.NUMBER)
+    assert supplies("a one-month extension", AnswerType.NUMBER)
+    assert not supplies("several hundred", AnswerType.AMOUNT)
+    assert supplies("for $425 million", AnswerType.AMOUNT)
+
+
+def test_counted_words() -> None:
+    assert counted_words("How many employees does it have?") == "employees"
+    assert counted_words("How many firms use BES in Pakistan?") == "firms"
+    assert counted_words("Why did they go?") == ""

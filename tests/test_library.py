@@ -1,0 +1,177 @@
+"""The core end to end with the deterministic hashing encoder: build, ask, rebuild."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.encoder import HashEncoder
+from embeddings.library import Library, SearchOptions, build_library
+from embeddings.models import BuildReport
+from embeddings.text import normalise
+
+ARTICLES = {
+    "alpha": (
+        "Ferry Service Ends On The Northern Route\n\nby Ann Lee, Harbour Times\n\n"
+        "The harbour ferry company said the northern route will close on March 3 after years of losses.\n\n"
+        "Officials blamed rising fuel prices and a shrinking number of passengers for the decision.\n\n"
+        "The mayor said the town would look for another operator to keep the islands connected."
+    ),
+    "beta": (
+        "Islands Lose Their Ferry\n\n"
+        "Officials blamed rising fuel prices and a shrinking number of passengers for the decision.\n\n"
+        "Fishermen on the outer islands said they would have to sell their catch on the mainland by boat."
+    ),
+    "gamma": (
+        "A Lighthouse Gets A New Keeper\n\n"
+        "The old lighthouse on Gull Rock has a new keeper, a retired teacher named Ruth Moss.\n\n"
+        "She will live in the cottage beside the tower and log passing ships every night."
+    ),
+}
+
+
+class RecordingEncoder(HashEncoder):
+    def __init__(self) -> None:
+        super().__init__(dim=256)
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return super().encode(texts)
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name, text in ARTICLES.items():
+        (folder / f"{name}.txt").write_text(text, "utf-8")
+    return folder
+
+
+# The hashing encoder's cosines run lower than a real model's: its own cut-off.
+HASH_MIN_SCORE = 0.15
+
+
+def build(
+    sources: Path,
+    index: Path,
+    encoder: HashEncoder | None = None,
+    min_score: float = HASH_MIN_SCORE,
+) -> tuple[Library, BuildReport]:
+    options = SearchOptions(min_score=min_score)
+    return build_library(sources, index, encoder or RecordingEncoder(), options=options)
+
+
+def test_answer_quotes_the_right_source_verbatim(sources: Path, tmp_path: Path) -> None:
+    library, report = build(sources, tmp_path / "index")
+    assert (report.sources, report.passages) == (3, 7)
+    answer = library.ask("Who is the new lighthouse keeper on Gull Rock?")
+    assert answer.answered
+    best = answer.excerpts[0]
+    assert best.source.id == "gamma" and best.paragraph == 1
+    assert "Ruth Moss" in best.text
+    source_text = normalise(ARTICLES["gamma"])
+    assert normalise(best.text) in source_text
+    assert best.highlight and all(h in best.text for h in best.highlight)
+
+
+def test_duplicates_across_outlets_become_one_excerpt(sources: Path, tmp_path: Path) -> None:
+    library, _ = build(sources, tmp_path / "index")
+    answer = library.ask("What did officials blame on rising fuel prices and fewer passengers?")
+    first = answer.excerpts[0]
+    assert "fuel prices" in first.text
+    others = {a.id for a in first.also_in}
+    assert others and first.source.id not in others
+    assert sum("rising fuel prices" in e.text for e in answer.excerpts) == 1
+
+
+def test_no_answer_for_chatter_or_unrelated_questions(sources: Path, tmp_path: Path) -> None:
+    library, _ = build(sources, tmp_path / "index")
+    for question in (
+        "thanks!",
+        "hello",
+        "",
+        "   ",
+        "What is the boiling point of mercury in kelvin?",
+    ):
+        answer = library.ask(question)
+        assert not answer.answered, question
+        assert answer.excerpts == ()
+
+
+def test_strict_answer_type_abstains_when_no_passage_supplies_it(
+    sources: Path, tmp_path: Path
+) -> None:
+    library, _ = build(sources, tmp_path / "index")
+    assert library.ask("When will the northern ferry route close?").answered
+    assert not library.ask("How much did the lighthouse keeper pay for the cottage?").answered
+
+
+def test_k_limits_excerpts(sources: Path, tmp_path: Path) -> None:
+    library, _ = build(sources, tmp_path / "index", min_score=0.0)
+    assert len(library.ask("ferry islands fuel keeper", k=1).excerpts) == 1
+    assert len(library.ask("ferry islands fuel keeper", k=3).excerpts) <= 3
+
+
+def test_unchanged_sources_embed_nothing(sources: Path, tmp_path: Path) -> None:
+    build(sources, tmp_path / "index")
+    encoder = RecordingEncoder()
+    library, report = build(sources, tmp_path / "index", encoder)
+    assert report.embedded == 0 and report.added == report.changed == report.removed == ()
+    assert not encoder.texts
+    assert library.ask("Who is the new lighthouse keeper?").answered
+
+
+def test_changed_source_reembeds_only_its_new_text(sources: Path, tmp_path: Path) -> None:
+    first = RecordingEncoder()
+    build(sources, tmp_path / "index", first)
+    edited = ARTICLES["gamma"].replace(
+        "log passing ships every night", "log passing ships each dawn"
+    )
+    (sources / "gamma.txt").write_text(edited, "utf-8")
+    encoder = RecordingEncoder()
+    library, report = build(sources, tmp_path / "index", encoder)
+    assert report.changed == ("gamma",) and report.added == report.removed == ()
+    new_passage = "She will live in the cottage beside the tower and log passing ships each dawn."
+    assert new_passage in encoder.texts
+    untouched = [p.text for p in library.passages if p.source_id != "gamma"]
+    assert not set(untouched) & set(encoder.texts)
+    assert 0 < report.embedded == len(encoder.texts) < len(first.texts)
+
+
+def test_added_and_removed_sources_are_reported(sources: Path, tmp_path: Path) -> None:
+    build(sources, tmp_path / "index")
+    (sources / "beta.txt").unlink()
+    (sources / "delta.md").write_text(
+        "# Harbour Dredging Starts\n\nDredging of the harbour starts in May.", "utf-8"
+    )
+    library, report = build(sources, tmp_path / "index")
+    assert report.added == ("delta",) and report.removed == ("beta",)
+    assert {s.info.id for s in library.sources} == {"alpha", "gamma", "delta"}
+
+
+def test_corrupt_index_is_rebuilt_not_served(sources: Path, tmp_path: Path) -> None:
+    build(sources, tmp_path / "index")
+    for path in (tmp_path / "index").rglob("*"):
+        if path.is_file() and path.suffix in (".npy", ".faiss"):
+            path.write_bytes(b"garbage")
+    library, report = build(sources, tmp_path / "index")
+    assert report.embedded > 0
+    assert library.ask("Who is the new lighthouse keeper?").excerpts[0].source.id == "gamma"
+
+
+def test_unreadable_source_is_skipped_and_reported(sources: Path, tmp_path: Path) -> None:
+    (sources / "broken.txt").write_bytes(b"\xff\xfe\x00bad")
+    library, report = build(sources, tmp_path / "index")
+    assert report.sources == 3
+    assert any("broken.txt" in p for p in report.problems)
+    assert library.ask("Who is the new lighthouse keeper?").answered
+
+
+def test_empty_sources_folder_gives_an_empty_library(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    library, report = build(tmp_path / "empty", tmp_path / "index")
+    assert (report.sources, report.passages, library.passage_count) == (0, 0, 0)
+    assert not library.ask("anything at all?").answered

@@ -1,0 +1,72 @@
+"""The packaged MiniLM model end to end on the seed story (slower: marked `model`)."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.library import Library, build_library
+from embeddings.text import normalise
+
+pytestmark = pytest.mark.model
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    index = tmp_path_factory.mktemp("index")
+    lib, report = build_library(SEEDS, index, SentenceTransformerEncoder())
+    assert report.sources == 5 and report.embedded > 0 and not report.problems
+    yield lib
+
+
+def test_encoder_gives_unit_vectors_of_the_model_dimension() -> None:
+    encoder = SentenceTransformerEncoder()
+    vectors = encoder.encode(["BlackBerry leaves Pakistan", "BlackBerry exits Pakistan", "soup"])
+    assert vectors.shape == (3, 384)
+    assert abs(float((vectors**2).sum(axis=1).max()) - 1.0) < 1e-4
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
+
+
+def test_known_question_is_answered_with_the_right_citation(library: Library) -> None:
+    answer = library.ask("What is the new exit date?")
+    assert answer.answered
+    best = answer.excerpts[0]
+    assert "december 30" in normalise(best.text) or "dec. 30" in normalise(best.text)
+    assert best.source.title and best.paragraph >= 1
+    article = next(a for a in library.articles if a.info.id == best.source.id)
+    assert best.paragraph <= len(article.paragraphs)
+    assert normalise(best.highlight[0]) in normalise(article.paragraphs[best.paragraph - 1])
+
+
+def test_off_topic_questions_are_not_answered(library: Library) -> None:
+    for question in ("What is the capital of France?", "hello", "Recommend a good film"):
+        assert not library.ask(question).answered, question
+
+
+def test_the_same_quote_in_several_outlets_is_one_excerpt(library: Library) -> None:
+    answer = library.ask("Has BlackBerry ever permitted wholesale access to its BES servers?")
+    grouped = [e for e in answer.excerpts if e.also_in]
+    assert grouped, answer
+    texts = [normalise(e.text) for e in answer.excerpts]
+    assert sum("world's most secure communications platform" in t for t in texts) <= 1
+
+
+def test_reopening_an_unchanged_index_embeds_nothing(library: Library, tmp_path: Path) -> None:
+    encoder = SentenceTransformerEncoder()
+    _, first = build_library(SEEDS, tmp_path, encoder)
+    again, second = build_library(SEEDS, tmp_path, encoder)
+    assert first.embedded > 0 and second.embedded == 0
+    assert again.ask("Who announced the exit?").answered
+
+
+def test_every_excerpt_is_verbatim_source_text(library: Library) -> None:
+    questions = ["Why did BlackBerry leave Pakistan?", "What did OpenMedia say?", "BBM", "India"]
+    sources = {a.info.id: normalise(" ".join(a.paragraphs)) for a in library.articles}
+    for answer in library.ask_many(questions):
+        for excerpt in answer.excerpts:
+            for piece in normalise(excerpt.text).split("…"):
+                assert piece.strip() in sources[excerpt.source.id]
+            assert json.dumps(answer.to_dict())
