@@ -1,0 +1,233 @@
+"""The `storybot` command: build the index, ask, evaluate, chat in the console, run the bot.
+
+Heavy libraries (torch, sentence-transformers, FAISS) load only inside the commands that need
+them, so `storybot --help` and settings errors answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from bot.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from embeddings.library import Library
+    from embeddings.models import BuildReport
+
+BOLD = ("\033[1m", "\033[0m")
+CHAT_HELP = "Ask anything about the story. /sources lists the sources, /quit (or Ctrl-D) leaves."
+NO_TOKEN_HINT = (
+    "No TELEGRAM_BOT_TOKEN set, so this is the local console chat with the same answers.\n"
+    "To run the Telegram bot: create a bot with @BotFather, put TELEGRAM_BOT_TOKEN=... in .env "
+    "(see .env.example), then `make run` again."
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `storybot` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        command: Callable[[argparse.Namespace, Settings], int] = args.command
+        return command(args, settings)
+    except SettingsError as exc:
+        print(f"storybot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="storybot",
+        description="Answers questions about a news story with verbatim, cited quotes.",
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[..., int], text: str) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.set_defaults(command=func)
+        return cmd
+
+    add("index", cmd_index, "build or update the search index")
+    ask = add("ask", cmd_ask, "answer one question (or, with --json, one a line from stdin)")
+    ask.add_argument("question", nargs="?", help="the question; omit with --json to read stdin")
+    ask.add_argument("-k", type=int, default=None, help="at most this many excerpts")
+    ask.add_argument("--json", action="store_true", help="print JSON (one object a line)")
+    ev = add("eval", cmd_eval, "hit@1, hit@3 and abstention on a question file")
+    ev.add_argument("file", type=Path, help="JSON lines: id, kind, question, gold_any")
+    ev.add_argument("-q", "--quiet", action="store_true", help="metrics only, no list of misses")
+    add("chat", cmd_chat, "a console conversation that answers like the bot")
+    add("run", cmd_run, "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    add("start", cmd_start, "the Telegram bot if a token is set, else the console chat")
+    bench = add("bench", cmd_bench, "speed benchmarks; writes docs/BENCHMARKS.md")
+    bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    bench.add_argument("--no-write", action="store_true", help="print only")
+    return parser
+
+
+def open_library(settings: Settings, *, quiet: bool = False) -> tuple[Library, BuildReport]:
+    """Builds or loads the index, printing problems with sources to stderr."""
+    from bot.core import make_builder
+
+    library, report = make_builder(settings)()
+    if not quiet:
+        for problem in report.problems:
+            print(f"storybot: {problem}", file=sys.stderr)
+        if report.rebuilt:
+            print(f"storybot: index rebuilt ({report.rebuilt})", file=sys.stderr)
+    return library, report
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    """Builds or updates the index and prints what it did."""
+    _, report = open_library(settings)
+    print(format_report(report, settings.index_dir))
+    return 0 if report.sources else 1
+
+
+def format_report(report: BuildReport, index_dir: Path) -> str:
+    lines = [
+        f"sources: {report.sources}   passages: {report.passages}   "
+        f"embedded now: {report.embedded}   time: {report.seconds:.1f} s   index: {index_dir}",
+    ]
+    for label, ids in (("added", report.added), ("changed", report.changed)):
+        if ids:
+            lines.append(f"{label}: {', '.join(ids)}")
+    if report.removed:
+        lines.append(f"removed: {', '.join(report.removed)}")
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answers a question, or a stream of questions with --json."""
+    from bot.render import render_text
+
+    if args.question is None and not args.json:
+        print(
+            "storybot ask: give a question, or use --json to read questions from stdin",
+            file=sys.stderr,
+        )
+        return 2
+    library, _ = open_library(settings, quiet=args.json)
+    k = args.k if args.k is None else max(1, min(10, args.k))
+    if args.question is not None:
+        answer = library.ask(args.question, k)
+        print(
+            json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else render_text(answer)
+        )
+        return 0
+    _answer_stream(library, sys.stdin, sys.stdout, k)
+    return 0
+
+
+def _answer_stream(library: Library, source: TextIO, sink: TextIO, k: int | None) -> None:
+    """One question a line in, one JSON object a line out, in order; batches of 32."""
+    batch: list[str] = []
+
+    def flush() -> None:
+        for answer in library.ask_many(batch, k):
+            sink.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+        sink.flush()
+        batch.clear()
+
+    for line in source:
+        if line.strip():
+            batch.append(line.strip())
+        if len(batch) >= 32:
+            flush()
+    if batch:
+        flush()
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Prints hit@1, hit@3, abstention and false abstention, then the misses."""
+    from embeddings.evaluate import evaluate, load_questions
+
+    try:
+        questions = load_questions(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"storybot eval: {exc}", file=sys.stderr)
+        return 2
+    library, _ = open_library(settings)
+    started = time.perf_counter()
+    report = evaluate(questions, lambda qs: library.ask_many(qs))
+    seconds = time.perf_counter() - started
+    m = report.metrics
+    print(f"{args.file}: {int(m['questions'])} questions in {seconds:.1f} s")
+    print(
+        f"hit@1 {m['hit@1']:.3f}   hit@3 {m['hit@3']:.3f}   abstention {m['abstention']:.3f}   "
+        f"false abstention {m['false_abstention']:.3f}"
+    )
+    if not args.quiet:
+        for miss in report.misses():
+            q = miss.question
+            got = miss.answer.excerpts[0] if miss.answer.excerpts else None
+            where = f"{got.source.id}#{got.paragraph} {got.text[:70]!r}" if got else "(abstained)"
+            rank = f"rank {miss.rank}" if miss.rank else "no match"
+            print(f"  miss {q.id} [{q.kind}] {q.question[:70]!r}: {rank}; first: {where}")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings, *, hint: str | None = None) -> int:
+    """A console conversation: one question a line, answers as the bot gives them."""
+    from bot.render import render_sources_text, render_text
+
+    if hint:
+        print(hint)
+    print("Loading the sources…", flush=True)
+    library, report = open_library(settings)
+    print(f"Ready: {report.sources} sources, {report.passages} passages. {CHAT_HELP}")
+    mark = BOLD if sys.stdout.isatty() else ("", "")
+    while True:
+        try:
+            line = input("\nyou> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not line:
+            continue
+        if line in ("/quit", "/exit", "/q"):
+            return 0
+        if line in ("/sources", "/help", "/start"):
+            print(render_sources_text(library.sources) if line == "/sources" else CHAT_HELP)
+            continue
+        question = line.removeprefix("/ask").strip() or line
+        print(render_text(library.ask(question[: settings.max_question_chars]), mark=mark))
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Runs the Telegram bot until interrupted."""
+    from bot.app import run_bot
+
+    settings.require_token()
+    run_bot(settings)
+    return 0
+
+
+def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
+    """`make run`: the bot when a token is configured, the console chat otherwise."""
+    if settings.telegram_bot_token is None:
+        return cmd_chat(args, settings, hint=NO_TOKEN_HINT)
+    return cmd_run(args, settings)
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    """Runs the speed benchmarks (see docs/BENCHMARKS.md)."""
+    try:
+        from bot.bench import run_benchmarks
+    except ImportError:
+        print("storybot bench: benchmarks are not available in this build", file=sys.stderr)
+        return 2
+    return run_benchmarks(settings, quick=args.quick, write=not args.no_write)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
