@@ -185,6 +185,8 @@ def _not_a_failed_start(record: logging.LogRecord) -> bool:
 
 def configure_logging(level: str, token: str) -> TokenRedactor:
     """Logs to stderr (unless configured already) with the token redacted; quiets httpx."""
+    if not isinstance(logging.getLevelName(level.upper()), int):
+        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")

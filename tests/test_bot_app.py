@@ -78,6 +78,8 @@ def test_redactor_hides_the_token_in_messages_arguments_and_tracebacks() -> None
 
 
 def test_configure_logging_quiets_httpx(restore_logging: None) -> None:
+    with pytest.raises(SettingsError, match="LOG_LEVEL"):
+        configure_logging("chatty", TOKEN)
     configure_logging("info", TOKEN)
     assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
     assert any(isinstance(f, TokenRedactor) for f in logging.getLogger().handlers[0].filters)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from telegram.ext import AIORateLimiter
 
 from tests.fakes.botapi import BOT_USERNAME, FakeBotApi
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
@@ -224,3 +225,9 @@ async def test_polling_through_the_fake_transport(tmp_path: Path) -> None:
         await bot.app.updater.stop()
         await bot.app.stop()
     assert "<blockquote>" in api.sent_to(ME)[-1].html
+
+
+async def test_application_is_concurrent_and_rate_limited(bot: BotUnderTest) -> None:
+    assert bot.app.concurrent_updates > 1
+    assert isinstance(bot.app.bot.rate_limiter, AIORateLimiter)
+    assert bot.app.bot.defaults is not None and bot.app.bot.defaults.parse_mode == "HTML"
