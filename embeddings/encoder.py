@@ -122,6 +122,12 @@ class SentenceTransformerEncoder:
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer.tokenize(text))
 
+    @cached_property
+    def dictionary(self) -> frozenset[str]:
+        """Whole words of the tokenizer's vocabulary: a list of real words for typo correction."""
+        vocab = self.model.tokenizer.get_vocab()
+        return frozenset(w for w in vocab if w.isalpha() and w.islower() and len(w) > 1)
+
 
 _WORD = re.compile(r"\w+")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,9 +68,11 @@ class Lexicon:
     Built once per library snapshot; read-only afterwards, so safe to share between threads.
     """
 
-    def __init__(self, documents: Sequence[str]) -> None:
+    def __init__(self, documents: Sequence[str], dictionary: Collection[str] | None = None) -> None:
+        """Indexes ``documents``; ``dictionary`` lists real words, which are never "corrected"."""
         import bm25s
 
+        self._dictionary = dictionary or frozenset()
         self._docs = [content_terms(d) for d in documents]
         self.doc_terms: tuple[frozenset[str], ...] = tuple(frozenset(d) for d in self._docs)
         df = Counter(t for terms in self.doc_terms for t in terms)
@@ -111,6 +113,8 @@ class Lexicon:
         for variant in (term.rstrip("s"), term + "s", term + "es"):
             if variant in self._df:
                 return variant
+        if term in self._dictionary:
+            return term  # a real word the sources just don't use ("stand", "employees")
         matches = difflib.get_close_matches(term, self._vocab, n=3, cutoff=0.8)
         if not matches:
             return term

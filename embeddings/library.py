@@ -101,7 +101,7 @@ def build_library(
         for p in split_article(a, encoder.count_tokens, encoder.max_tokens)
     ]
     sentences, owners = _sentences(passages)
-    lexicon = Lexicon([p.text for p in passages])
+    lexicon = Lexicon([p.text for p in passages], getattr(encoder, "dictionary", None))
     terms, per_passage = TermMatcher.collect([p.text for p in passages])
 
     source_hashes = {a.info.id: a.sha256 for a in loaded.articles}

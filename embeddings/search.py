@@ -30,6 +30,8 @@ DEFAULT_MIN_SCORE = 0.25
 Off-topic questions ("What's the capital of Australia?") peak below 0.22 on the seeds, the most
 oblique answerable paraphrases sit at 0.20-0.30; see docs/RETRIEVAL.md for the distributions.
 """
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+_STANDS_FOR = re.compile(r"\bwhat (?:does|do|is) (?:the )?([a-z]{2,6})\s+(?:stand for|mean)", re.I)
 COUNTED_MATCH = 0.8
 """How well a passage must cover the thing a "how many …" question counts."""
 
@@ -44,6 +46,8 @@ class Weights:
     coverage: float = 0.40
     type_match: float = 0.06
     type_miss: float = 0.30
+    definition: float = 0.15
+    """Bonus for spelling out an acronym the question asks about: "… Server (BES)"."""
     related_margin: float = 0.12
     """Further excerpts must score within this of the best one."""
 
@@ -178,6 +182,7 @@ class Searcher:
             + w.bm25 * lexical
             + w.coverage * cover
         )
+        score = score + w.definition * self._defines(question, rows)
         confidence = np.maximum(passage_sims[:, 0], raw_sentence)
         supplied = self._supplies(question, rows, terms, matched)
         if supplied is not None:
@@ -188,6 +193,19 @@ class Searcher:
             Scored(int(rows[i]), float(score[i]), float(confidence[i]), int(sentence_sim[i, 1]))
             for i in order
         ]
+
+    def _defines(self, question: str, rows: np.ndarray) -> np.ndarray:
+        """1 for passages that expand an acronym the question names ("What is BES?")."""
+        acronyms = set(_ACRONYM.findall(question))
+        if asked := _STANDS_FOR.search(question):
+            acronyms.add(asked[1])
+        if not acronyms:
+            return np.zeros(len(rows), dtype=np.float32)
+        patterns = [
+            re.compile(rf"[A-Z][\w-]*(?: [A-Z][\w-]*)+ \({re.escape(a)}\)", re.I) for a in acronyms
+        ]
+        texts = [self.corpus.passages[int(r)].text for r in rows]
+        return np.array([any(p.search(t) for p in patterns) for t in texts], dtype=np.float32)
 
     def _supplies(
         self, question: str, rows: np.ndarray, terms: list[str], matched: np.ndarray

@@ -175,3 +175,12 @@ def test_empty_sources_folder_gives_an_empty_library(tmp_path: Path) -> None:
     library, report = build(tmp_path / "empty", tmp_path / "index")
     assert (report.sources, report.passages, library.passage_count) == (0, 0, 0)
     assert not library.ask("anything at all?").answered
+
+
+def test_real_words_are_not_corrected_into_corpus_words() -> None:
+    from embeddings.lexical import Lexicon
+
+    lexicon = Lexicon(["The sand was warm and the blackberry bush grew."], {"stand", "grew"})
+    assert lexicon.query("what does it stand for").terms == ("stand",)
+    assert lexicon.query("blackbery bush").terms == ("blackberry", "bush")
+    assert lexicon.query("blackbery").corrected == (("blackbery", "blackberry"),)
