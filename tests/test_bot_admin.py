@@ -10,26 +10,32 @@ from pathlib import Path
 import pytest
 
 from bot.admin import safe_stem, set_metadata
+from bot.config import Settings
 from tests.fakes.botapi import FakeBotApi
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
-from tests.fakes.library import FakeBuilder
+from tests.fakes.library import ControlledBuilder
 from tests.fakes.updates import ADMIN, USER
-from tests.test_bot_chat import QUESTION, write_sources
+from tests.test_bot_chat import QUESTION, real_builder
 
 BOSS, ME = ADMIN["id"], USER["id"]
 NEW_SOURCE = b"Nokia story\n\nNokia opens a factory in Lahore next spring.\n\nIt hires 300 people."
 
 
 @pytest.fixture
-def builder(tmp_path: Path) -> FakeBuilder:
-    return FakeBuilder(write_sources(tmp_path / "sources"))
+def settings(tmp_path: Path) -> Settings:
+    return bot_settings(tmp_path)
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, builder: FakeBuilder) -> AsyncIterator[BotUnderTest]:
+def builder(settings: Settings) -> ControlledBuilder:
+    return ControlledBuilder(real_builder(settings))
+
+
+@pytest.fixture
+async def bot(settings: Settings, builder: ControlledBuilder) -> AsyncIterator[BotUnderTest]:
     api = FakeBotApi()
     api.private_chat(ADMIN)  # the admin has talked to the bot before, so their menu can be set
-    async with running_bot(bot_settings(tmp_path), builder, api) as bot:
+    async with running_bot(settings, builder, api) as bot:
         yield bot
 
 
@@ -41,7 +47,7 @@ async def test_command_menus_for_everyone_and_for_admins(bot: BotUnderTest) -> N
 
 
 async def test_non_admins_are_refused_and_nothing_changes(
-    bot: BotUnderTest, builder: FakeBuilder, tmp_path: Path
+    bot: BotUnderTest, builder: ControlledBuilder, tmp_path: Path
 ) -> None:
     before = sorted(p.name for p in (tmp_path / "sources").iterdir())
     for text in ("/reload", "/remove a", "/stats"):
@@ -53,13 +59,14 @@ async def test_non_admins_are_refused_and_nothing_changes(
 
 
 async def test_reload_while_questions_are_answered(
-    bot: BotUnderTest, builder: FakeBuilder, tmp_path: Path
+    bot: BotUnderTest, builder: ControlledBuilder, tmp_path: Path
 ) -> None:
     (tmp_path / "sources" / "c.txt").write_bytes(NEW_SOURCE)
-    builder.delay = 0.5
+    builder.delay = 1.0
     reload = asyncio.create_task(bot.send(bot.api.private("/reload", user=ADMIN)))
     await asyncio.sleep(0.1)
-    await asyncio.gather(*(bot.send(bot.api.private(q)) for q in (QUESTION, "Nokia factory")))
+    for question in (QUESTION, "Nokia factory Lahore"):
+        await bot.send(bot.api.private(question))
     assert not reload.done()
     first, second = bot.replies(ME)
     assert "<blockquote>" in first.html and "<blockquote>" not in second.html
@@ -71,7 +78,7 @@ async def test_reload_while_questions_are_answered(
 
 
 async def test_failed_reload_reports_and_keeps_serving(
-    bot: BotUnderTest, builder: FakeBuilder
+    bot: BotUnderTest, builder: ControlledBuilder
 ) -> None:
     builder.fail = OSError("sources folder unreadable")
     await bot.send(bot.api.private("/reload", user=ADMIN))
@@ -89,8 +96,8 @@ async def test_upload_saves_under_a_safe_name_and_indexes(
     assert (folder / "evil_name.txt").read_bytes() == NEW_SOURCE
     assert not (tmp_path / "évil name.txt").exists()
     meta = tomllib.loads((folder / "sources.toml").read_text("utf-8"))
-    assert meta == {"evil_name": {"url": "https://example.com/n"}}
-    assert "Added evil_name: 2 passages indexed." in bot.last(BOSS).text
+    assert meta["evil_name"] == {"url": "https://example.com/n"} and meta["b"]["title"]
+    assert "Added evil_name: 1 passage indexed." in bot.last(BOSS).text
     await bot.send(bot.api.private("Nokia factory Lahore"))
     assert "Lahore" in bot.last(ME).text
 
@@ -118,7 +125,7 @@ async def test_stats_and_admin_help(bot: BotUnderTest) -> None:
     await bot.send(bot.api.private("/stats", user=ADMIN))
     stats = bot.last(BOSS).text
     assert "Questions 2: 1 answered, 1 not found" in stats
-    assert "2 sources, 3 passages" in stats and "Median answer time" in stats
+    assert "2 sources, 2 passages" in stats and "Median answer time" in stats
     await bot.send(bot.api.private("/help", user=ADMIN))
     assert "/reload" in bot.last(BOSS).text
 

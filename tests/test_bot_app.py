@@ -22,14 +22,8 @@ from tests.fakes.library import FakeBuilder
 from tests.fakes.server import FakeBotServer
 
 ROOT = Path(__file__).resolve().parents[1]
-# What `storybot run` does with a failed start: one line on stderr, exit status 1.
-RUNNER = (
-    "import sys\n"
-    "from bot.app import run_bot\n"
-    "from bot.config import SettingsError, load_settings\n"
-    "try:\n    run_bot(load_settings())\n"
-    "except SettingsError as exc:\n    sys.exit(f'storybot: {exc}')\n"
-)
+STORYBOT_RUN = [sys.executable, "-m", "bot.cli", "run"]
+"""`storybot run`, from the source tree."""
 
 
 @pytest.fixture
@@ -99,7 +93,7 @@ def run_storybot(
 ) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
     return subprocess.run(
-        [sys.executable, "-c", RUNNER],
+        STORYBOT_RUN,
         env=base | {"PYTHONPATH": str(ROOT)} | env,
         cwd=cwd,
         capture_output=True,
@@ -121,7 +115,7 @@ def test_rejected_token_stops_with_one_clear_line(tmp_path: Path) -> None:
             },
             tmp_path,
         )
-    assert done.returncode == 1
+    assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if " DEBUG " not in line]
     assert len(lines) == 1 and lines[0].startswith("storybot: Telegram rejected")
     assert "Traceback" not in done.stderr
@@ -133,7 +127,7 @@ def test_unreachable_bot_api_stops_with_one_clear_line(tmp_path: Path) -> None:
     with FakeBotServer(FakeBotApi()) as server:
         url = server.base_url  # closed when the block ends: nothing listens there any more
     done = run_storybot({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": url}, tmp_path)
-    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "Traceback" not in done.stderr
     [line] = done.stderr.strip().splitlines()
     assert line.startswith(f"storybot: cannot reach the Bot API at {url}[TOKEN]")
     assert TOKEN.partition(":")[2] not in done.stderr

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from telegram.ext import AIORateLimiter
 
+from bot.config import Settings
+from bot.core import LibraryBuilder, make_builder
+from embeddings.encoder import HashEncoder
 from tests.fakes.botapi import BOT_USERNAME, FakeBotApi
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
 from tests.fakes.library import FakeBuilder
@@ -21,23 +24,35 @@ ME = USER["id"]
 
 
 def write_sources(folder: Path) -> Path:
+    """Two small sources, with HTML-sensitive characters in their text and metadata."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "a.txt").write_text(
-        "BlackBerry leaves <Pakistan> & more\n\n"
         "BlackBerry will leave Pakistan on December 30. The government wanted its servers.\n\n"
-        "The authority asked for access to <b>BES</b> servers.",
+        'The authority asked AT&T and O\'Brien for "access" to BES servers.\n',
         "utf-8",
     )
     (folder / "b.txt").write_text(
-        "Reuters report\n\nBlackBerry said it will leave Pakistan on December 30.", "utf-8"
+        "BlackBerry said it will leave Pakistan on December 30.\n", "utf-8"
+    )
+    (folder / "sources.toml").write_text(
+        '[a]\ntitle = "BlackBerry leaves <Pakistan> & more"\npublisher = "Tech <Times> & Co"\n'
+        'url = "https://example.com/a?x=1&y=2"\ndate = "2015-11-30"\n\n'
+        '[b]\ntitle = "Reuters report"\npublisher = "Reuters"\n',
+        "utf-8",
     )
     return folder
+
+
+def real_builder(settings: Settings) -> LibraryBuilder:
+    """The real retrieval core over `settings.sources_dir`, with the deterministic encoder."""
+    write_sources(settings.sources_dir)
+    return make_builder(settings, HashEncoder())
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotUnderTest]:
     settings = bot_settings(tmp_path, flood_questions=5)
-    async with running_bot(settings, FakeBuilder(write_sources(settings.sources_dir))) as bot:
+    async with running_bot(settings, real_builder(settings)) as bot:
         yield bot
 
 
@@ -49,8 +64,11 @@ async def test_private_question_gets_quotes_with_citations(bot: BotUnderTest) ->
     assert bot.api.methods()[-2:] == ["sendChatAction", "sendMessage"]
     reply = bot.last(ME)
     assert reply.html.count("<blockquote>") == 2
+    assert "<blockquote><b>BlackBerry said it will leave Pakistan on December 30.</b>" in reply.html
     assert "<b>BlackBerry will leave Pakistan on December 30.</b>" in reply.html
-    assert "<i>Pub a</i>" in reply.html and "¶ 1" in reply.html
+    assert "— <i>Reuters</i>, “Reuters report”, ¶ 1" in reply.html
+    assert "<i>Tech &lt;Times&gt; &amp; Co</i>" in reply.html and "2015-11-30" in reply.html
+    assert '<a href="https://example.com/a?x=1&amp;y=2">' in reply.html
     params = bot.api.calls[-1].params
     assert params["parse_mode"] == "HTML" and params["link_preview_options"]["is_disabled"]
 
@@ -64,13 +82,17 @@ async def test_unanswerable_question_quotes_nothing(bot: BotUnderTest) -> None:
 
 async def test_html_in_questions_and_sources_is_escaped(bot: BotUnderTest) -> None:
     await bot.send(bot.api.private("<b>authority</b> access BES servers <script>?"))
-    reply = bot.last(ME)  # the fake Bot API rejects malformed HTML, so it was sent as HTML
-    assert "asked for access to <b>BES</b> servers." in reply.text
-    assert "&lt;b&gt;BES&lt;/b&gt;" in reply.html and "BlackBerry leaves <Pakistan> &" in reply.text
+    reply = bot.last(ME)  # the fake Bot API rejects malformed HTML, so this parsed as HTML
     assert bot.api.calls[-1].params.get("parse_mode") == "HTML"
+    assert """The authority asked AT&T and O'Brien for "access" to BES servers.""" in reply.text
+    assert (
+        "“BlackBerry leaves <Pakistan> & more”" in reply.text and "Tech <Times> & Co" in reply.text
+    )
+    assert "AT&amp;T and O&#x27;Brien for &quot;access&quot;" in reply.html
 
 
 async def test_long_answers_stay_within_telegram_limit(tmp_path: Path) -> None:
+    # The real core cuts long passages itself, so the fake library serves the long quotes here.
     settings = bot_settings(tmp_path)
     folder = settings.sources_dir
     folder.mkdir(parents=True)
@@ -90,9 +112,10 @@ async def test_start_help_and_sources(bot: BotUnderTest) -> None:
     for command in ("/start", "/help", "/sources"):
         await bot.send(bot.api.private(command))
     start, help_, sources = (s.html for s in bot.replies(ME))
-    assert "only its sources" in start and "2 sources (3 passages)" in start
+    assert "only its sources" in start and "2 sources (2 passages)" in start
     assert "/ask" in help_ and "/reload" not in help_
-    assert "Pub a" in sources and "<code>a</code>" in sources and "2 passages" in sources
+    assert "<b>Tech &lt;Times&gt; &amp; Co</b>" in sources and "<code>a</code>" in sources
+    assert sources.startswith("<b>2 sources, 2 passages</b>") and "1 passage ·" in sources
 
 
 async def test_non_text_gets_a_hint_in_private_and_silence_in_groups(bot: BotUnderTest) -> None:
@@ -104,7 +127,7 @@ async def test_non_text_gets_a_hint_in_private_and_silence_in_groups(bot: BotUnd
 
 async def test_flood_guard_says_slow_down_once(tmp_path: Path) -> None:
     settings = bot_settings(tmp_path, flood_questions=2)
-    async with running_bot(settings, FakeBuilder(write_sources(settings.sources_dir))) as bot:
+    async with running_bot(settings, real_builder(settings)) as bot:
         for _ in range(5):
             await bot.send(bot.api.private(QUESTION))
         texts = [s.text for s in bot.replies(ME)]
@@ -116,7 +139,8 @@ async def test_rejected_markup_falls_back_to_plain_text(bot: BotUnderTest) -> No
     await bot.send(bot.api.private(QUESTION))
     reply = bot.last(ME)
     assert "parse_mode" not in bot.api.calls[-1].params
-    assert reply.text.startswith("BlackBerry will leave Pakistan on December 30.")
+    assert reply.html == reply.text and "<blockquote>" not in reply.text
+    assert reply.text.startswith("BlackBerry said it will leave Pakistan on December 30.\n— ")
 
 
 async def test_a_failure_is_reported_briefly_and_the_bot_keeps_going(bot: BotUnderTest) -> None:
@@ -195,7 +219,7 @@ async def test_inline_query_returns_cited_excerpts(bot: BotUnderTest) -> None:
     answer = bot.api.inline_answers[update["inline_query"]["id"]]
     results = answer["results"]
     assert len(results) == 2 and answer["cache_time"] > 0
-    assert results[0]["title"].startswith("Pub ")
+    assert results[0]["title"] == "Reuters: BlackBerry said it will leave Pakistan on December…"
     content = results[0]["input_message_content"]
     assert content["parse_mode"] == "HTML" and "<blockquote>" in content["message_text"]
 
@@ -213,7 +237,7 @@ async def test_inline_empty_and_unanswerable_queries(bot: BotUnderTest) -> None:
 async def test_polling_through_the_fake_transport(tmp_path: Path) -> None:
     api = FakeBotApi()
     settings = bot_settings(tmp_path)
-    async with running_bot(settings, FakeBuilder(write_sources(settings.sources_dir)), api) as bot:
+    async with running_bot(settings, real_builder(settings), api) as bot:
         assert bot.app.updater is not None
         await bot.app.updater.start_polling(timeout=1)
         await bot.app.start()

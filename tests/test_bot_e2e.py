@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +18,7 @@ import pytest
 from tests.fakes.botapi import BOT_USERNAME, TOKEN, FakeBotApi
 from tests.fakes.server import FakeBotServer
 from tests.fakes.updates import ADMIN, GROUP_ID, USER
-from tests.test_bot_app import RUNNER
+from tests.test_bot_app import STORYBOT_RUN
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,9 +43,7 @@ def test_storybot_run_answers_private_and_group_questions(tmp_path: Path) -> Non
     log = tmp_path / "bot.log"
     with FakeBotServer(api) as server, log.open("w") as stderr:
         env = bot_env(server, tmp_path, ROOT / "seeds")
-        bot = subprocess.Popen(
-            [sys.executable, "-c", RUNNER], env=env, cwd=tmp_path, stderr=stderr, text=True
-        )
+        bot = subprocess.Popen(STORYBOT_RUN, env=env, cwd=tmp_path, stderr=stderr, text=True)
         try:
             assert api.wait_until(lambda: "getUpdates" in api.methods(), timeout=180), (
                 log.read_text()
@@ -86,7 +83,7 @@ def test_webhook_mode_checks_the_secret_and_answers(tmp_path: Path) -> None:
     webhook |= {"WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port)}
     with FakeBotServer(api) as server, (tmp_path / "bot.log").open("w") as log:
         bot = subprocess.Popen(
-            [sys.executable, "-c", RUNNER],
+            STORYBOT_RUN,
             env=bot_env(server, tmp_path, tmp_path / "sources") | webhook,
             cwd=tmp_path,
             stderr=log,

@@ -1,4 +1,4 @@
-"""A small stand-in for `embeddings.library.Library`: word overlap instead of vectors.
+"""Stand-ins at the core seam: a word-overlap `Library`, its builder, and a builder wrapper.
 
 It satisfies the same interface (`ask`, `ask_many`, `sources`, `passage_count`, `encoder_name`),
 so the bot can be tested without the core. `FakeBuilder` reads a folder of sources the way the
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from embeddings.library import Library
@@ -143,3 +143,22 @@ class FakeBuilder:
             removed=removed,
         )
         return library, report
+
+
+class ControlledBuilder:
+    """Wraps any `LibraryBuilder` (e.g. the real one) so a test can slow it down or make it fail."""
+
+    def __init__(self, inner: Callable[[], tuple[Library, BuildReport]]) -> None:
+        self.inner = inner
+        self.delay = 0.0
+        self.fail: Exception | None = None
+        self.builds = 0
+
+    def __call__(self) -> tuple[Library, BuildReport]:
+        if self.delay:
+            time.sleep(self.delay)
+        if self.fail is not None:
+            error, self.fail = self.fail, None
+            raise error
+        self.builds += 1
+        return self.inner()
