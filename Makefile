@@ -47,7 +47,7 @@ typecheck: $(STAMP) ## mypy over bot/ and embeddings/
 	$(BIN)/mypy
 
 eval: $(STAMP) ## retrieval quality on the development questions
-	$(BIN)/storybot eval ../shared/eval/dev_questions.jsonl
+	$(BIN)/storybot eval tests/data/dev_questions.jsonl
 	$(BIN)/storybot eval tests/data/extra_questions.jsonl
 
 bench: $(STAMP) ## speed benchmarks; updates docs/BENCHMARKS.md

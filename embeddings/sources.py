@@ -53,7 +53,13 @@ _FURNITURE = [
 _END_OF_BODY = re.compile(r"^(the author|about the author|comments|related content|latest news)$")
 _BREADCRUMB = re.compile(r"^\w[\w &]*( / [^/]+){2,}$")
 _TERMINAL = re.compile(r"""[.!?:;]["'”’)\]]*$""")
-_TAG = re.compile(r"<[^>]+>")
+# Only real HTML tags are markup; "profits < 5% and 3 > 2" in a text file is prose.
+_TAG = re.compile(
+    r"</?(?:a|abbr|b|big|blockquote|br|center|cite|code|dd|del|div|dl|dt|em|figcaption|figure|"
+    r"font|h[1-6]|hr|i|img|ins|li|mark|ol|p|pre|q|s|section|small|span|strike|strong|sub|sup|"
+    r"table|tbody|td|th|thead|tr|u|ul)(?:\s[^<>]*)?/?>",
+    re.I,
+)
 _DEK_WORDS = 12  # an unpunctuated line this long is a standfirst, i.e. article text
 
 _BYLINE = re.compile(r"^by\s+(?P<author>[^,|]+?)\s*(?:,\s*(?P<org>[^|]+?))?\s*$", re.I)
@@ -211,8 +217,8 @@ def _text_blocks(text: str, meta: dict[str, str], *, markdown: bool) -> list[str
         if markdown:
             block = _markdown_inline(block, meta)
         if "<" in block and _TAG.search(block):
-            block = _TAG.sub(" ", block)
-        block = fold_space(html.unescape(block))
+            block = html.unescape(_TAG.sub(" ", block))
+        block = fold_space(block)
         if block:
             blocks.append(block)
     return blocks

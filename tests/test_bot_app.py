@@ -79,10 +79,15 @@ def test_configure_logging_quiets_httpx(restore_logging: None) -> None:
     assert any(isinstance(f, TokenRedactor) for f in logging.getLogger().handlers[0].filters)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("tornado") is not None, reason="tornado installed")
 def test_webhook_mode_without_tornado_explains_itself(
-    tmp_path: Path, restore_logging: None
+    tmp_path: Path, restore_logging: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "tornado" else real_find_spec(name, *a),
+    )
     settings = bot_settings(tmp_path, webhook_url="https://bot.example.com/hook")
     with pytest.raises(SettingsError, match=r"webhooks\]"):
         run_bot(settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -69,9 +68,6 @@ def test_storybot_run_answers_private_and_group_questions(tmp_path: Path) -> Non
 
 
 @pytest.mark.model
-@pytest.mark.skipif(
-    importlib.util.find_spec("tornado") is None, reason="needs PTB's webhooks extra"
-)
 def test_webhook_mode_checks_the_secret_and_answers(tmp_path: Path) -> None:
     api = FakeBotApi()
     (tmp_path / "sources").mkdir()

@@ -152,3 +152,16 @@ def test_seed_articles_are_clean() -> None:
         assert furniture not in everything, furniture
     lede = "blackberry announced on monday that it will cease offering"
     assert everything.count(lede) == 1
+
+
+def test_angle_brackets_and_ampersands_in_plain_text_are_prose() -> None:
+    text = "A Headline For The Story Here\n\nAT&T said profits < 5% & rising and 3 > 2.\n\nIt said &amp; meant and."
+    assert parse_article("t", text).paragraphs == (
+        "AT&T said profits < 5% & rising and 3 > 2.",
+        "It said &amp; meant and.",
+    )
+
+
+def test_html_fragment_in_plain_text_is_unwrapped_and_unescaped() -> None:
+    text = 'A Headline For The Story Here\n\n<p class="x"><strong>Profits &amp; losses.</strong></p>'
+    assert parse_article("t", text).paragraphs == ("Profits & losses.",)
