@@ -80,9 +80,11 @@ class ExcerptMaker:
                 break
             if scored.row in taken:
                 continue
-            passage = c.passages[scored.row]
-            others = [r for r in c.duplicates[scored.row] if r not in taken]
-            taken.update((scored.row, *others))
+            group = [scored.row, *(r for r in c.duplicates[scored.row] if r not in taken)]
+            taken.update(group)
+            row = self._cleanest(group, vector)
+            passage = c.passages[row]
+            others = [r for r in group if r != row]
             also: dict[str, AlsoIn] = {}
             for r in others:
                 p = c.passages[r]
@@ -90,7 +92,7 @@ class ExcerptMaker:
                     also[p.source_id] = AlsoIn(
                         p.source_id, c.sources[p.source_id].publisher, p.paragraph
                     )
-            text, highlight = self._quote(scored.row, query, vector, kind)
+            text, highlight = self._quote(row, query, vector, kind)
             out.append(
                 Excerpt(
                     text=text,
@@ -102,6 +104,14 @@ class ExcerptMaker:
                 )
             )
         return out
+
+    def _cleanest(self, group: Sequence[int], vector: np.ndarray) -> int:
+        """The group's first member (the best-ranked), unless it is garbled and another is not."""
+        c = self.corpus
+        fluent = [r for r in group if c.fluent.get(c.passages[r].source_id, True)]
+        if not fluent or fluent[0] == group[0]:
+            return group[0]
+        return max(fluent, key=lambda r: float(c.passage_index.vectors[r] @ vector))
 
     def _quote(
         self, row: int, query: Query, vector: np.ndarray, kind: AnswerType | None

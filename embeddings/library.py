@@ -18,6 +18,7 @@ import numpy as np
 
 from embeddings.encoder import Encoder
 from embeddings.excerpts import duplicate_groups
+from embeddings.fluency import FLUENT, fluency
 from embeddings.index import IndexItem, VectorIndex, read_manifest, sync_index
 from embeddings.lexical import Lexicon
 from embeddings.models import Answer, Article, BuildReport, Passage, SourceSummary
@@ -134,6 +135,7 @@ def build_library(
         sentence_index=indexes["sentences"],
         lexicon=lexicon,
         terms=TermMatcher.build(terms, indexes["terms"].vectors, per_passage),
+        fluent={a.info.id: fluency(a.paragraphs) >= FLUENT for a in loaded.articles},
         duplicates=duplicate_groups(
             indexes["passages"].vectors,
             [p.source_id for p in passages],

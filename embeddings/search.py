@@ -75,6 +75,8 @@ class Corpus:
     terms: TermMatcher
     duplicates: Sequence[tuple[int, ...]]
     """For each passage row, the rows of other sources' passages that say nearly the same."""
+    fluent: Mapping[str, bool] = field(default_factory=dict)
+    """Per source id: does it read as ordinary English (False for machine-garbled copies)."""
     passage_sentences: list[np.ndarray] = field(default_factory=list)
 
 

@@ -184,3 +184,33 @@ def test_real_words_are_not_corrected_into_corpus_words() -> None:
     assert lexicon.query("what does it stand for").terms == ("stand",)
     assert lexicon.query("blackbery bush").terms == ("blackberry", "bush")
     assert lexicon.query("blackbery").corrected == (("blackbery", "blackberry"),)
+
+
+CLEAN_PROSE = (
+    "The council said that the decision was made after a review of the service, and that it "
+    "would look for another operator to run the boats to the islands in the spring. It was not "
+    "the first time the route had been cut, and many of the people who live on the islands have "
+    "said that they will have to travel to the mainland by private boat for their shopping. "
+) * 3
+
+
+def test_a_group_quotes_its_fluent_copy(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    folder.mkdir()
+    spun = (
+        "A supervision asked a smartphone builder to give it entrance to a servers of a association. "
+        "A pierce comes after a gauge was directed usually during a BES servers, a association said. "
+    )
+    quote = "The ferry company said the northern route will close on March 3 after years of losses."
+    # The clean copy carries the quote inside a longer paragraph, so the spun one ranks first.
+    longer = f"{quote} Islanders said they had expected it for a long while, and were sad."
+    (folder / "clean.txt").write_text(
+        f"Clean Copy Of The Ferry Story\n\n{longer}\n\n{CLEAN_PROSE}", "utf-8"
+    )
+    (folder / "spun.txt").write_text(
+        f"Spun Copy Of The Ferry Story\n\n{spun * 8}\n\n{quote}", "utf-8"
+    )
+    library, _ = build(folder, tmp_path / "index")
+    first = library.ask("When will the ferry company close the northern route?").excerpts[0]
+    assert first.source.id == "clean"
+    assert [a.id for a in first.also_in] == ["spun"]
