@@ -1,0 +1,69 @@
+"""The fused ranking: each signal moves a passage the way it should (hashing encoder)."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from embeddings.encoder import HashEncoder
+from embeddings.library import Library, SearchOptions, build_library
+from embeddings.search import Weights
+
+TEXT = (
+    "A Story About A Harbour And Its Ferry\n\n"
+    "The ferry service to the outer islands will end on March 3, the harbour company said today.\n\n"
+    "The ferry service to the outer islands will end soon, the harbour company said in a statement.\n\n"
+    "Secusmart, a small maker of encrypted radios, bought the old harbour office for its staff.\n\n"
+    "Fishermen said the harbour company had not talked to them before the decision was announced."
+)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "story.txt").write_text(TEXT, "utf-8")
+    lib, _ = build_library(
+        tmp_path / "s", tmp_path / "i", HashEncoder(dim=256), options=SearchOptions(min_score=0.05)
+    )
+    return lib
+
+
+def ranked_paragraphs(library: Library, question: str) -> list[int]:
+    searcher = library.searcher
+    query = searcher.corpus.lexicon.query(question)
+    vectors = searcher.encoder.encode([question, query.text])
+    return [
+        searcher.corpus.passages[s.row].paragraph
+        for s in searcher.rank(question, query, vectors, {})
+    ]
+
+
+def test_a_date_question_prefers_the_passage_with_a_date(library: Library) -> None:
+    assert (
+        ranked_paragraphs(library, "When will the ferry service to the outer islands end?")[0] == 1
+    )
+
+
+def test_the_type_signal_flips_a_close_call_to_the_dated_passage(library: Library) -> None:
+    question = "When will the ferry service to the outer islands end soon?"
+    assert ranked_paragraphs(library, question)[0] == 1
+    library.searcher.weights = replace(Weights(), type_match=0.0, type_miss=0.0)
+    assert ranked_paragraphs(library, question)[0] == 2
+
+
+def test_a_rare_exact_name_wins_through_bm25_and_coverage(library: Library) -> None:
+    assert ranked_paragraphs(library, "secusmart")[0] == 3
+
+
+def test_coverage_counts_every_question_word(library: Library) -> None:
+    order = ranked_paragraphs(library, "Did the fishermen talk to the harbour company?")
+    assert order[0] == 4
+
+
+def test_confidence_zero_when_no_passage_supplies_an_asked_amount(library: Library) -> None:
+    searcher = library.searcher
+    question = "How much did Secusmart pay for the harbour office?"
+    query = searcher.corpus.lexicon.query(question)
+    ranked = searcher.rank(question, query, searcher.encoder.encode([question, query.text]), {})
+    assert ranked and all(s.confidence == 0.0 for s in ranked)
+    assert not library.ask(question).answered
