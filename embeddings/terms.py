@@ -87,16 +87,33 @@ class TermMatcher:
         cosine between the term and the passage's words and word pairs, 0 below ``SOFT_LOW``.
         """
         matched = np.zeros((len(rows), len(terms)), dtype=np.float32)
-        for j, term in enumerate(terms):
-            vec = self.vector(term, extra)
-            sims = self._vectors @ vec if vec is not None and len(self._vectors) else None
-            term_stem = stem(term)
-            for i, row in enumerate(rows):
-                if term_stem in self._stems[row]:
+        if not len(rows) or not terms:
+            return matched
+        stems = [stem(t) for t in terms]
+        for i, row in enumerate(rows):
+            own = self._stems[row]
+            for j, term_stem in enumerate(stems):
+                if term_stem in own:
                     matched[i, j] = 1.0
-                elif sims is not None and len(self._passage_rows[row]):
-                    best = float(sims[self._passage_rows[row]].max())
-                    matched[i, j] = min(1.0, max(0.0, (best - SOFT_LOW) / (SOFT_HIGH - SOFT_LOW)))
+        found = [(j, v) for j, t in enumerate(terms) if (v := self.vector(t, extra)) is not None]
+        if not found or not len(self._vectors):
+            return matched
+        columns = np.array([j for j, _ in found], dtype=np.int64)
+        # One matrix-vector product per term over every corpus term (as before, so the cosines
+        # are bit-identical), then the best per passage by segment instead of a Python loop.
+        sims = np.column_stack([self._vectors @ v for _, v in found])
+        segments = [self._passage_rows[int(r)] for r in rows]
+        lengths = np.fromiter((len(s) for s in segments), dtype=np.int64, count=len(segments))
+        has = np.flatnonzero(lengths)
+        if not has.size:
+            return matched
+        starts = np.concatenate(([0], np.cumsum(lengths[has])[:-1]))
+        best = np.maximum.reduceat(sims[np.concatenate([segments[i] for i in has])], starts)
+        ramp = np.clip((best.astype(np.float64) - SOFT_LOW) / (SOFT_HIGH - SOFT_LOW), 0.0, 1.0)
+        block = matched[np.ix_(has, columns)]
+        soft = block != 1.0
+        block[soft] = ramp[soft]
+        matched[np.ix_(has, columns)] = block
         return matched
 
 
