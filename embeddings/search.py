@@ -101,10 +101,7 @@ class Searcher:
         self.candidates = candidates
         self._excerpts = ExcerptMaker(corpus)
         if not corpus.passage_sentences:
-            owners = corpus.sentence_owner
-            corpus.passage_sentences = [
-                np.flatnonzero(owners == row) for row in range(len(corpus.passages))
-            ]
+            corpus.passage_sentences = _group_rows(corpus.sentence_owner, len(corpus.passages))
 
     def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
         """Answers each question; one batched encode for all of them."""
@@ -169,10 +166,10 @@ class Searcher:
             rows = np.union1d(rows, extra[bm25[extra] > 0])
         passage_sims = c.passage_index.vectors[rows] @ vectors.T
         passage_sim = passage_sims.max(axis=1)
-        sentence_sim = np.array([self._best_sentence(int(r), vectors) for r in rows])
+        sentence_sim, sentence_row = self._best_sentences(rows, vectors)
         # Confidence uses the question as asked: its bare content words match off-topic
         # passages too easily ("reset iphone factory settings").
-        raw_sentence = np.array([self._best_sentence(int(r), vectors[:1])[0] for r in rows])
+        raw_sentence, _ = self._best_sentences(rows, vectors[:1])
         terms = list(dict.fromkeys(query.terms))
         matched = c.terms.matches(terms, rows, term_vectors)
         weights = np.array([c.lexicon.weight(t) for t in terms], dtype=np.float32)
@@ -180,7 +177,7 @@ class Searcher:
         lexical = bm25[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows))
         score = (
             w.passage * passage_sim
-            + w.sentence * sentence_sim[:, 0]
+            + w.sentence * sentence_sim
             + w.bm25 * lexical
             + w.coverage * cover
         )
@@ -192,7 +189,7 @@ class Searcher:
             confidence = np.where(supplied, confidence, 0.0)
         order = np.argsort(-score, kind="stable")
         return [
-            Scored(int(rows[i]), float(score[i]), float(confidence[i]), int(sentence_sim[i, 1]))
+            Scored(int(rows[i]), float(score[i]), float(confidence[i]), int(sentence_row[i]))
             for i in order
         ]
 
@@ -227,20 +224,42 @@ class Searcher:
     def _dense_candidates(self, vectors: np.ndarray) -> np.ndarray:
         """Passage rows near the question, from the passage and the sentence indexes."""
         c = self.corpus
-        _, p_rows = c.passage_index.search(vectors, self.candidates)
-        _, s_rows = c.sentence_index.search(vectors, self.candidates * 2)
-        owners = c.sentence_owner[s_rows.ravel()]
-        rows = np.union1d(p_rows.ravel(), owners)
-        return rows.astype(np.int64)
+        # One query per search: a single query runs on one thread, which beats waking FAISS's
+        # OpenMP team for a few hundred rows (and does not fight the encoder's threads).
+        found = [c.passage_index.search(v[None, :], self.candidates)[1].ravel() for v in vectors]
+        for v in vectors:
+            s_rows = c.sentence_index.search(v[None, :], self.candidates * 2)[1]
+            found.append(c.sentence_owner[s_rows.ravel()])
+        return np.unique(np.concatenate(found)).astype(np.int64)
 
-    def _best_sentence(self, row: int, vectors: np.ndarray) -> tuple[float, int]:
-        """The passage's best sentence similarity to any of the question vectors, and its row."""
-        own = self.corpus.passage_sentences[row]
-        if not len(own):
-            return 0.0, -1
-        sims = (self.corpus.sentence_index.vectors[own] @ vectors.T).max(axis=1)
-        i = int(np.argmax(sims))
-        return float(sims[i]), int(own[i])
+    def _best_sentences(
+        self, rows: np.ndarray, vectors: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For each passage row: its best sentence's similarity to any of the question vectors
+        (float64, 0 when it has no sentence) and that sentence's row (the first best; -1)."""
+        own = [self.corpus.passage_sentences[int(r)] for r in rows]
+        lengths = np.fromiter((len(o) for o in own), dtype=np.int64, count=len(own))
+        best = np.zeros(len(rows), dtype=np.float64)
+        where = np.full(len(rows), -1, dtype=np.int64)
+        has = np.flatnonzero(lengths)
+        if not has.size:
+            return best, where
+        flat = np.concatenate([own[i] for i in has])
+        sims = (self.corpus.sentence_index.vectors[flat] @ vectors.T).max(axis=1)
+        segment = np.repeat(np.arange(has.size), lengths[has])
+        top = np.maximum.reduceat(sims, np.concatenate(([0], np.cumsum(lengths[has])[:-1])))
+        hits = np.flatnonzero(sims == top[segment])
+        _, first = np.unique(segment[hits], return_index=True)
+        best[has] = top
+        where[has] = flat[hits[first]]
+        return best, where
+
+
+def _group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:
+    """For each of ``n`` owners, the (ascending) rows of ``owners`` that belong to it."""
+    order = np.argsort(owners, kind="stable")
+    bounds = np.searchsorted(owners[order], np.arange(n + 1))
+    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
 def _dense_text(question: str, query: Query) -> str:
