@@ -183,10 +183,13 @@ class Searcher:
         )
         score = score + w.definition * self._defines(question, rows)
         confidence = np.maximum(passage_sims[:, 0], raw_sentence)
-        supplied = self._supplies(question, rows, terms, matched)
-        if supplied is not None:
+        kind = asked_type(question)
+        supplied = self._supplies(kind, question, rows, terms, matched)
+        if kind in STRICT:
             score = score + np.where(supplied, w.type_match, -w.type_miss)
             confidence = np.where(supplied, confidence, 0.0)
+        elif kind is not None:
+            score = score + w.type_match * supplied
         order = np.argsort(-score, kind="stable")
         return [
             Scored(int(rows[i]), float(score[i]), float(confidence[i]), int(sentence_row[i]))
@@ -207,13 +210,17 @@ class Searcher:
         return np.array([any(p.search(t) for p in patterns) for t in texts], dtype=np.float32)
 
     def _supplies(
-        self, question: str, rows: np.ndarray, terms: list[str], matched: np.ndarray
-    ) -> np.ndarray | None:
-        """Which passages can give the kind of answer asked for; None when any kind will do."""
-        kind = asked_type(question)
-        if kind not in STRICT:
-            return None
-        ok = np.array([supplies(self.corpus.passages[int(r)].text, kind) for r in rows])
+        self,
+        kind: AnswerType | None,
+        question: str,
+        rows: np.ndarray,
+        terms: list[str],
+        matched: np.ndarray,
+    ) -> np.ndarray:
+        """Which passages can give the kind of answer asked for (all of them for no kind)."""
+        if kind is None:
+            return np.ones(len(rows), dtype=bool)
+        ok = np.array([supplies(self.corpus.passages[int(r)].text, kind) for r in rows], dtype=bool)
         if kind is AnswerType.NUMBER:
             counted = [terms.index(t) for t in content_terms(counted_words(question)) if t in terms]
             counted = [j for j in counted if self.corpus.lexicon.weight(terms[j]) > 0.5]

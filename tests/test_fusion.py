@@ -67,3 +67,30 @@ def test_confidence_zero_when_no_passage_supplies_an_asked_amount(library: Libra
     ranked = searcher.rank(question, query, searcher.encoder.encode([question, query.text]), {})
     assert ranked and all(s.confidence == 0.0 for s in ranked)
     assert not library.ask(question).answered
+
+
+def scores(library: Library, question: str) -> dict[int, float]:
+    searcher = library.searcher
+    query = searcher.corpus.lexicon.query(question)
+    vectors = searcher.encoder.encode([question, query.text])
+    ranked = searcher.rank(question, query, vectors, {})
+    return {searcher.corpus.passages[s.row].paragraph: s.score for s in ranked}
+
+
+def test_a_place_question_gets_a_bonus_but_no_penalty(tmp_path: Path) -> None:
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "a.txt").write_text(
+        "A Story About Where The Servers Are\n\n"
+        "The company does keep its servers running, and it keeps them running day and night.\n\n"
+        "The company keeps its servers running day and night in Canada for its many customers.",
+        "utf-8",
+    )
+    lib, _ = build_library(
+        tmp_path / "s", tmp_path / "i", HashEncoder(dim=256), options=SearchOptions(min_score=0.05)
+    )
+    question = "Where does the company keep its servers running?"
+    with_bonus = scores(lib, question)
+    lib.searcher.weights = replace(Weights(), type_match=0.0)
+    without = scores(lib, question)
+    assert with_bonus[2] - without[2] == pytest.approx(Weights().type_match)
+    assert with_bonus[1] == pytest.approx(without[1])
