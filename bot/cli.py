@@ -40,6 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"storybot: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an unwritable INDEX_DIR, a full disk, a vanished folder
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"storybot: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -1,0 +1,99 @@
+"""The storybot command line, with the hashing encoder standing in for the model."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from embeddings.encoder import HashEncoder
+from embeddings.library import SearchOptions, build_library
+
+SOURCE = (
+    "Ferry Service Ends On The Northern Route\n\n"
+    "The harbour ferry company said the northern route will close on March 3 after years of losses.\n\n"
+    "Officials blamed rising fuel prices and a shrinking number of passengers for the decision."
+)
+
+
+def test_answer_stream_writes_one_json_object_a_line_in_order(tmp_path: Path) -> None:
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "ferry.txt").write_text(SOURCE, "utf-8")
+    library, _ = build_library(
+        tmp_path / "s", tmp_path / "i", HashEncoder(dim=256), options=SearchOptions(min_score=0.1)
+    )
+    questions = (
+        "When will the northern ferry route close?\n\n   \nthanks!\n" + "fuel prices?\n" * 40
+    )
+    out = io.StringIO()
+    cli._answer_stream(library, io.StringIO(questions), out, k=2)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(lines) == 42
+    first = lines[0]
+    assert first["question"] == "When will the northern ferry route close?"
+    assert first["answered"] is True
+    excerpt = first["excerpts"][0]
+    assert set(excerpt) >= {"text", "highlight", "score", "paragraph", "source", "also_in"}
+    assert set(excerpt["source"]) >= {"id", "title", "publisher", "author", "date", "url"}
+    assert excerpt["source"]["id"] == "ferry" and "March 3" in excerpt["text"]
+    assert lines[1] == {"question": "thanks!", "answered": False, "excerpts": []}
+    assert all(len(line["excerpts"]) <= 2 for line in lines)
+
+
+def run(argv: list[str], monkeypatch: pytest.MonkeyPatch, **env: str) -> int:
+    for key in ("TELEGRAM_BOT_TOKEN", "SOURCES_DIR", "INDEX_DIR", "MIN_SCORE", "TOP_K"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return cli.main(argv)
+
+
+def test_bad_settings_are_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(["index"], monkeypatch, MIN_SCORE="2") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("storybot: invalid settings: MIN_SCORE") and err.count("\n") == 1
+
+
+def test_missing_token_for_run_explains_how_to_get_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(["run"], monkeypatch) == 2
+    assert "@BotFather" in capsys.readouterr().err
+
+
+def test_unwritable_index_dir_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", "utf-8")
+    monkeypatch.setattr("bot.core.make_encoder", lambda settings: HashEncoder())
+    code = run(
+        ["index"],
+        monkeypatch,
+        SOURCES_DIR=str(Path(cli.__file__).parent.parent / "seeds"),
+        INDEX_DIR=str(blocker / "index"),
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("storybot: ") and "Traceback" not in err
+
+
+def test_eval_of_a_missing_file_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(["eval", str(tmp_path / "nope.jsonl")], monkeypatch) == 2
+    assert "nope.jsonl" in capsys.readouterr().err
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("index", "ask", "eval", "chat", "run", "start", "bench"):
+        assert command in out
