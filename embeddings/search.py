@@ -33,6 +33,8 @@ oblique answerable paraphrases sit at 0.20-0.30; see docs/RETRIEVAL.md for the d
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _STANDS_FOR = re.compile(r"\bwhat (?:does|do|is) (?:the )?([a-z]{2,6})\s+(?:stand for|mean)", re.I)
 COUNTED_MATCH = 0.8
+LITERAL_CONFIDENCE = 0.5
+"""Confidence of a passage that contains every content word of the question."""
 """How well a passage must cover the thing a "how many …" question counts."""
 
 
@@ -183,6 +185,10 @@ class Searcher:
         )
         score = score + w.definition * self._defines(question, rows)
         confidence = np.maximum(passage_sims[:, 0], raw_sentence)
+        # A passage that uses every word of the question is on topic even when the question
+        # embeds poorly: a bare name like "OpenMedia" sits below the dense floor.
+        literal = np.all(matched >= 1.0, axis=1) if terms else np.zeros(len(rows), dtype=bool)
+        confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
         kind = asked_type(question)
         supplied = self._supplies(kind, question, rows, terms, matched)
         if kind in STRICT:

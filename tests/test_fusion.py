@@ -94,3 +94,16 @@ def test_a_place_question_gets_a_bonus_but_no_penalty(tmp_path: Path) -> None:
     without = scores(lib, question)
     assert with_bonus[2] - without[2] == pytest.approx(Weights().type_match)
     assert with_bonus[1] == pytest.approx(without[1])
+
+
+def test_a_question_whose_every_word_is_in_a_passage_is_on_topic(tmp_path: Path) -> None:
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "story.txt").write_text(TEXT, "utf-8")
+    # A floor no hashing-encoder cosine reaches, but under the literal-match confidence.
+    lib, _ = build_library(
+        tmp_path / "s", tmp_path / "i", HashEncoder(dim=256), options=SearchOptions(min_score=0.45)
+    )
+    assert lib.ask("Secusmart").excerpts[0].paragraph == 3
+    assert lib.ask("secusmart radios").answered
+    assert not lib.ask("Secusmart Mars").answered
+    assert not lib.ask("How much did Secusmart pay for the harbour office?").answered
