@@ -49,6 +49,7 @@ typecheck: $(STAMP) ## mypy over bot/ and embeddings/
 eval: $(STAMP) ## retrieval quality on the development questions
 	$(BIN)/storybot eval tests/data/dev_questions.jsonl
 	$(BIN)/storybot eval tests/data/extra_questions.jsonl
+	$(BIN)/storybot eval tests/data/holdout_questions.jsonl
 
 bench: $(STAMP) ## speed benchmarks; updates docs/BENCHMARKS.md
 	$(BIN)/storybot bench
