@@ -5,8 +5,9 @@ against whichever library was current when they started; a reload builds the nex
 another thread, under a lock, and swaps the reference in one assignment, so questions keep being
 answered from the old library meanwhile and an error leaves the old one serving.
 
-Every search goes through `StoryService.ask_many`, the one seam where concurrent questions can
-later be gathered into a single batched `Library.ask_many` call.
+Questions asked at the same time are gathered into one batched `Library.ask_many` call (one
+encode for all of them; see `bot.batching`), and repeated questions are answered from a small
+cache that a reload empties.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.batching import AnswerCache, MicroBatcher
 from bot.core import LibraryBuilder
 from embeddings.library import Library
 from embeddings.models import Answer, BuildReport, SourceSummary
@@ -65,6 +67,9 @@ class StoryService:
         k: excerpts per answer; None keeps the library's default.
         workers: threads that run searches.
         clock: monotonic seconds, replaceable in tests.
+        max_batch: most questions answered by one batched search.
+        batches_in_flight: batched searches running at once.
+        cache_size: answers kept for repeated questions (0 turns the cache off).
     """
 
     def __init__(
@@ -74,6 +79,9 @@ class StoryService:
         k: int | None = None,
         workers: int = 2,
         clock: Clock = time.monotonic,
+        max_batch: int = 64,
+        batches_in_flight: int = 1,
+        cache_size: int = 256,
     ) -> None:
         self._builder = builder
         self._k = k
@@ -86,6 +94,8 @@ class StoryService:
         self._timings: deque[float] = deque(maxlen=1000)
         self._questions = self._answered = self._reloads = 0
         self._last_report: BuildReport | None = None
+        self._batcher = MicroBatcher(self._run_batch, max_batch=max_batch, slots=batches_in_flight)
+        self._cache = AnswerCache(cache_size)
 
     @property
     def library(self) -> Library:
@@ -106,16 +116,33 @@ class StoryService:
     def sources(self) -> tuple[SourceSummary, ...]:
         return self.library.sources
 
+    @property
+    def batcher(self) -> MicroBatcher:
+        return self._batcher
+
+    @property
+    def cache(self) -> AnswerCache:
+        return self._cache
+
     async def ask(self, question: str) -> Answer:
-        """Answers one question in a worker thread; counts it in the stats."""
+        """Answers one question, batched with any asked at the same time; counts it in the stats."""
         started = self._clock()
-        [answer] = await self.ask_many([question])
+        library = self.library  # a reload may swap it meanwhile; this question keeps its snapshot
+        answer = self._cache.get(library, question)
+        if answer is None:
+            answer = await self._batcher.ask(library, question)
+            if library is self._library:
+                self._cache.put(library, question, answer)
         self._record(answer, self._clock() - started)
         return answer
 
     async def ask_many(self, questions: Sequence[str]) -> list[Answer]:
         """Answers several questions with one batched search, in a worker thread."""
         library = self.library  # a reload may swap it meanwhile; this search keeps its snapshot
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._ask_pool, library.ask_many, questions, self._k)
+
+    async def _run_batch(self, library: Library, questions: list[str]) -> list[Answer]:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._ask_pool, library.ask_many, questions, self._k)
 
@@ -161,6 +188,7 @@ class StoryService:
 
     async def close(self) -> None:
         """Stops the worker threads; a build still running finishes in the background."""
+        await self._batcher.close()
         self._ask_pool.shutdown(wait=False, cancel_futures=True)
         self._build_pool.shutdown(wait=False, cancel_futures=True)
 

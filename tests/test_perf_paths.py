@@ -1,0 +1,186 @@
+"""The fast paths give the same answers as the slow ones (timings are never asserted here)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.batching import AnswerCache, MicroBatcher
+from bot.bench_data import base_questions, synthetic_articles, varied_questions
+from bot.core import make_builder
+from bot.service import StoryService
+from embeddings.encoder import HashEncoder
+from embeddings.library import Library
+from embeddings.models import Answer
+from embeddings.search import Searcher, _group_rows
+from embeddings.terms import SOFT_HIGH, SOFT_LOW, TermMatcher, stem
+from tests.fakes.harness import bot_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+def unit(rng: np.random.Generator, n: int, dim: int = 16) -> np.ndarray:
+    v = rng.normal(size=(n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def matches_oracle(
+    m: TermMatcher, terms: list[str], rows: np.ndarray, extra: Mapping[str, np.ndarray]
+) -> np.ndarray:
+    """The original per-passage loop of `TermMatcher.matches`."""
+    out = np.zeros((len(rows), len(terms)), dtype=np.float32)
+    for j, term in enumerate(terms):
+        vec = m.vector(term, extra)
+        sims = m._vectors @ vec if vec is not None else None
+        for i, row in enumerate(rows):
+            if stem(term) in m._stems[row]:
+                out[i, j] = 1.0
+            elif sims is not None and len(m._passage_rows[row]):
+                best = float(sims[m._passage_rows[row]].max())
+                out[i, j] = min(1.0, max(0.0, (best - SOFT_LOW) / (SOFT_HIGH - SOFT_LOW)))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_term_matches_equal_the_per_passage_loop(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    words = [f"word{i}" for i in range(40)]
+    per_passage = [
+        list(rng.choice(words, size=rng.integers(0, 6), replace=False)) for _ in range(30)
+    ]
+    vocab = list(dict.fromkeys(t for p in per_passage for t in p))
+    # Near-duplicate vectors so that some cosines land on the ramp between SOFT_LOW and SOFT_HIGH.
+    base = unit(rng, 1)
+    vectors = unit(rng, len(vocab)) * 0.6 + base * 0.8
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    matcher = TermMatcher.build(vocab, vectors.astype(np.float32), per_passage)
+    extra = {"unseen": vectors[0] * 0.9 + unit(rng, 1)[0] * 0.1}
+    terms = [*rng.choice(vocab, size=3, replace=False), "unseen", "nowhere"]
+    rows = np.sort(rng.choice(30, size=12, replace=False))
+    got = matcher.matches(terms, rows, extra)
+    assert np.array_equal(got, matches_oracle(matcher, terms, rows, extra))
+    assert ((got > 0) & (got < 1)).any()  # the ramp is exercised, not only 0 and 1
+
+
+def test_sentence_grouping_and_best_sentence_equal_the_loops() -> None:
+    rng = np.random.default_rng(1)
+    owners = np.sort(rng.choice([0, 1, 3, 4, 6], size=25))  # passages 2 and 5 have no sentence
+    groups = _group_rows(owners, 7)
+    assert all(np.array_equal(g, np.flatnonzero(owners == r)) for r, g in enumerate(groups))
+    sentence_vectors = unit(rng, len(owners))
+    sentence_vectors[3] = sentence_vectors[4]  # a tie: the first sentence wins, as np.argmax does
+
+    class Stub:
+        passage_sentences = groups
+
+        class sentence_index:
+            vectors = sentence_vectors
+
+    query = unit(rng, 2)
+    rows = np.arange(7)
+    best, where = Searcher._best_sentences(type("S", (), {"corpus": Stub})(), rows, query)  # type: ignore[arg-type]
+    for r in rows:
+        own = groups[r]
+        if not len(own):
+            assert (best[r], where[r]) == (0.0, -1)
+            continue
+        sims = (sentence_vectors[own] @ query.T).max(axis=1)
+        assert best[r] == float(sims.max()) and where[r] == own[int(np.argmax(sims))]
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    folder = tmp_path / "sources"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def seed_service(tmp_path: Path, sources: Path, **options: int) -> StoryService:
+    settings = bot_settings(tmp_path, sources_dir=sources)
+    return StoryService(make_builder(settings, HashEncoder()), **options)  # type: ignore[arg-type]
+
+
+async def test_micro_batched_answers_equal_one_by_one_answers(
+    tmp_path: Path, sources: Path
+) -> None:
+    questions = varied_questions(base_questions(ROOT), 60)
+    service = seed_service(tmp_path, sources, max_batch=16, cache_size=0)
+    await service.reload()
+    alone = [service.library.ask(q) for q in questions]
+    together = await asyncio.gather(*(service.ask(q) for q in [*questions, *questions[:5]]))
+    assert [a.to_dict() for a in together] == [a.to_dict() for a in [*alone, *alone[:5]]]
+    assert sum(service.batcher.batches) == len(questions)  # the repeats rode along, unasked
+    assert len(service.batcher.batches) < len(questions) / 4 and max(service.batcher.batches) == 16
+    assert any(a.answered for a in alone) and not all(a.answered for a in alone)
+    await service.close()
+
+
+async def test_a_lone_question_is_not_held_back(tmp_path: Path, sources: Path) -> None:
+    service = seed_service(tmp_path, sources)
+    await service.reload()
+    for q in ("When will BlackBerry leave Pakistan?", "What does BES stand for?"):
+        await service.ask(q)
+    assert service.batcher.batches == [1, 1]
+    await service.close()
+
+
+async def test_the_cache_never_serves_an_answer_from_before_a_reload(
+    tmp_path: Path, sources: Path
+) -> None:
+    service = seed_service(tmp_path, sources)
+    await service.reload()
+    question = "Where will Nokia open a phone factory?"
+    before = await service.ask(question)
+    assert (await service.ask(question)) is before and service.cache.hits == 1
+    (sources / "nokia.txt").write_text(
+        "Nokia factory\n\nNokia will open a phone factory in Lahore next spring.\n", "utf-8"
+    )
+    # A batch still running on the old library when the swap happens must not refill the cache.
+    slow = asyncio.create_task(service.ask(question + " "))
+    await service.reload()
+    await slow
+    after = await service.ask(question)
+    assert after is not before and after.answered and after.excerpts[0].source.id == "nokia"
+    assert service.cache.get(service.library, question + " ") is None
+    await service.close()
+
+
+async def test_a_failed_batch_fails_every_question_in_it() -> None:
+    calls: list[list[str]] = []
+
+    async def run(library: Library, questions: list[str]) -> list[Answer]:
+        calls.append(questions)
+        raise OSError("encoder on fire")
+
+    batcher = MicroBatcher(run, max_batch=8)
+    library = object.__new__(Library)
+    results = await asyncio.gather(
+        *(batcher.ask(library, f"q{i}") for i in range(3)), return_exceptions=True
+    )
+    assert calls == [["q0", "q1", "q2"]]
+    assert all(isinstance(r, OSError) for r in results)
+
+
+def test_answer_cache_is_lru_and_per_library() -> None:
+    one, two = object.__new__(Library), object.__new__(Library)
+    cache = AnswerCache(2)
+    for q in ("a", "b", "c"):
+        cache.put(one, q, Answer(q))
+    assert cache.get(one, "a") is None and cache.get(one, "c") == Answer("c")
+    assert cache.get(two, "c") is None
+    cache.put(two, "x", Answer("x"))
+    assert cache.get(one, "c") is None and cache.get(two, "x") == Answer("x")
+
+
+def test_synthetic_corpus_is_deterministic_and_sized() -> None:
+    paragraphs = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    first = synthetic_articles(paragraphs, 120, per_article=50)
+    assert first == synthetic_articles(paragraphs, 120, per_article=50)
+    assert [text.count("\n\n") for _, text in first] == [50, 50, 20]
+    assert len({text for _, text in first}) == 3
