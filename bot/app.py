@@ -18,7 +18,6 @@ from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
@@ -34,6 +33,7 @@ from telegram.request import BaseRequest
 from bot import admin, handlers
 from bot.config import Settings, SettingsError
 from bot.core import LibraryBuilder, make_builder
+from bot.delivery import RetryingRateLimiter
 from bot.service import FloodGuard, ReloadError, StoryService
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.require_token())
         .defaults(DEFAULTS)
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=2))
+        .rate_limiter(rate_limiter or RetryingRateLimiter())
         .concurrent_updates(True)
         .job_queue(None)
         .post_init(_post_init)

@@ -29,6 +29,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.config import Settings
+from bot.delivery import Delivery, delivery_of
 from bot.render import NOT_FOUND, html_to_plain, render_excerpt_html, render_html
 from bot.render import render_sources_html as render_sources
 from bot.service import FloodGuard, ServiceError, StoryService, Verdict
@@ -181,6 +182,8 @@ async def on_error(update: object, context: Context) -> None:
     kind = next((k for k in ("message", "callback_query", "inline_query") if _has(update, k)), "")
     logger.error("handling an update (%s) failed", kind or type(update).__name__, exc_info=error)
     text = str(error) if isinstance(error, ServiceError) else texts.SORRY
+    if error is not None and delivery_of(error) is Delivery.UNCERTAIN:
+        text = texts.MAYBE_LOST  # our reply may have arrived: say so rather than send it again
     if isinstance(update, Update) and update.callback_query:
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer(text)

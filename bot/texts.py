@@ -11,6 +11,10 @@ import html
 from bot.service import Stats
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+MAYBE_LOST = (
+    "The connection to Telegram broke while I was sending my answer. "
+    "If you don't see it just above, please ask again."
+)
 SLOW_DOWN = "Slow down a little, please: wait a moment, then ask again."
 TEXT_ONLY = "I can only read text: type a question about the story, or see /help."
 UNKNOWN_COMMAND = "I don't know that command. See /help."

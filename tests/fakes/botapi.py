@@ -9,8 +9,11 @@ the real HTTP `FakeBotServer` (server.py) both go through `FakeBotApi.serve_prep
 Fault injection: `api.inject(method, fault)` registers a callable that sees each `Call` to
 `method` ("*" for every method) and returns None (answer normally), a `Reply` (answer with it
 instead), a `Delay` (wait, then answer normally; a delay past the client's read timeout is a
-timeout) or a `Drop` (close the connection without answering). `api.fail(...)` is the common
-case: answer an error for the next `times` calls.
+timeout), a `Drop` (close the connection without answering: the request was not processed),
+a `DropAfter` (process the request, then close the connection: the bot cannot tell this from a
+`Drop`) or a `Refuse` (the connection is refused, so nothing was sent; in-process transport only,
+the HTTP server is stopped instead). `api.fail(...)` answers an error for the next `times` calls;
+`api.fail_for(...)` answers with a fault for a while.
 """
 
 from __future__ import annotations
@@ -72,10 +75,21 @@ class Delay:
 
 @dataclass
 class Drop:
-    """Close the connection without an answer."""
+    """Close the connection without an answer (the request was not processed)."""
 
 
-Fault = Callable[[Call], Reply | Delay | Drop | None]
+@dataclass
+class DropAfter:
+    """Process the request, then close the connection before the answer is sent."""
+
+
+@dataclass
+class Refuse:
+    """Refuse the connection: the request never left the bot (in-process transport only)."""
+
+
+Outcome = Reply | Delay | Drop | DropAfter | Refuse
+Fault = Callable[[Call], Outcome | None]
 
 
 @dataclass
@@ -90,6 +104,7 @@ class Sent:
     thread_id: int | None = None
     markup: Json | None = None
     edits: int = 0
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def buttons(self) -> list[tuple[str, str | None]]:
@@ -112,6 +127,8 @@ class FakeBotApi(UpdateFactory):
         self.callback_answers: dict[str, Json] = {}
         self._faults: list[tuple[str, Fault]] = []
         self._queue: list[Json] = []
+        self.pushed_at: dict[int, float] = {}
+        """update_id -> when the update was queued (time.monotonic), for latencies."""
         self._update_ids = itertools.count(1)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -138,13 +155,21 @@ class FakeBotApi(UpdateFactory):
 
         self.inject(method, fault)
 
+    def fail_for(
+        self, method: str, seconds: float, make: Callable[[], Outcome] | None = None
+    ) -> None:
+        """Answers every call to `method` with `make()` (default a 500) for `seconds` from now."""
+        until = time.monotonic() + seconds
+        outcome = make or (lambda: Reply.error(500, "Internal Server Error"))
+        self.inject(method, lambda call: outcome() if call.at < until else None)
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
 
     # --- the transports' entry points ----------------------------------------------------------
 
-    def serve_prepare(self, token: str, method: str, params: Json) -> Reply | Delay | Drop | None:
+    def serve_prepare(self, token: str, method: str, params: Json) -> Outcome | None:
         """Records the call and runs the fault hooks; a non-None result overrides the answer."""
         with self._changed:
             call = Call(method, params)
@@ -186,6 +211,7 @@ class FakeBotApi(UpdateFactory):
     def push(self, update: Json) -> Json:
         """Queues an update for getUpdates."""
         with self._changed:
+            self.pushed_at[update["update_id"]] = time.monotonic()
             self._queue.append(update)
             self._changed.notify_all()
         return update

@@ -10,7 +10,9 @@ python-telegram-bot sends them (form fields, non-string values JSON-encoded) and
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from email.parser import BytesParser
@@ -20,7 +22,7 @@ from types import TracebackType
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from tests.fakes.botapi import Delay, Drop, FakeBotApi, Reply
+from tests.fakes.botapi import Delay, Drop, DropAfter, FakeBotApi, Refuse, Reply
 
 # Parameters that are plain strings even when they look like JSON (or a number).
 _STRING_KEYS = frozenset(
@@ -31,16 +33,20 @@ _MAX_POLL = 30.0
 
 
 class FakeBotServer:
-    """Serves a `FakeBotApi` on an ephemeral port in a background thread."""
+    """Serves a `FakeBotApi` on an ephemeral port (or `port`) in a background thread.
 
-    def __init__(self, api: FakeBotApi, host: str = "127.0.0.1") -> None:
+    An outage: `stop()` the server (connections are refused), then serve the same api on the
+    same port again with `FakeBotServer(api, port=server.port).start()`.
+    """
+
+    def __init__(self, api: FakeBotApi, host: str = "127.0.0.1", port: int = 0) -> None:
         self.api = api
         handler = type("Handler", (_Handler,), {"api": api})
-        self._httpd = ThreadingHTTPServer((host, 0), handler)
+        self._httpd = _Server((host, port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        host, port = self._httpd.server_address[:2]
-        self.url = f"http://{host!s}:{port}"
+        host, self.port = self._httpd.server_address[:2]
+        self.url = f"http://{host!s}:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -55,8 +61,10 @@ class FakeBotServer:
         return self
 
     def stop(self) -> None:
+        """Stops listening and cuts every open connection, as a crashed server would."""
         self._httpd.shutdown()
         self._httpd.server_close()
+        self._httpd.cut_connections()
         self._thread.join(timeout=5)
 
     def __enter__(self) -> FakeBotServer:
@@ -66,6 +74,36 @@ class FakeBotServer:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class _Server(ThreadingHTTPServer):
+    """Remembers its open connections so that `stop` can cut them (keep-alive outlives
+    `shutdown`)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def cut_connections(self) -> None:
+        with self._connections_lock:
+            connections, self.connections = self.connections, set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return None  # a cut connection is the point of the exercise, not news
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -97,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
         outcome = self.api.serve_prepare(token, method, params)
         if isinstance(outcome, Delay):
             time.sleep(outcome.seconds)
-        elif isinstance(outcome, Drop):
+        elif isinstance(outcome, Drop | Refuse):  # a refusal cannot be emulated once connected
             self.close_connection = True
             return
         elif isinstance(outcome, Reply):
@@ -107,6 +145,9 @@ class _Handler(BaseHTTPRequestHandler):
             timeout = min(float(params.get("timeout", 0) or 0), _MAX_POLL)
             self.api.wait_for_updates(int(params.get("offset", 0) or 0), timeout)
         reply = self.api.handle(method, params)
+        if isinstance(outcome, DropAfter):
+            self.close_connection = True
+            return
         self._send(reply.status, reply.encode())
 
     def _params(self) -> dict[str, Any]:

@@ -1,4 +1,10 @@
-"""python-telegram-bot's request seam, answered in-process by a `FakeBotApi` (no sockets)."""
+"""python-telegram-bot's request seam, answered in-process by a `FakeBotApi` (no sockets).
+
+Faults surface as `HTTPXRequest` raises them, with the same httpx exception as the cause, so the
+bot cannot tell this transport from the real one: a refused connection is a `NetworkError` from
+`httpx.ConnectError`, a dropped one from `httpx.RemoteProtocolError`, a late answer a `TimedOut`
+from `httpx.ReadTimeout`.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ import asyncio
 import re
 from urllib.parse import unquote
 
+import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from tests.fakes.botapi import Delay, Drop, FakeBotApi, Reply
+from tests.fakes.botapi import Delay, Drop, DropAfter, FakeBotApi, Refuse, Reply
 
 BASE_URL = "https://fake.invalid/bot"
 BASE_FILE_URL = "https://fake.invalid/file/bot"
@@ -60,15 +67,20 @@ class FakeTransport(BaseRequest):
         if isinstance(outcome, Delay):
             if outcome.seconds >= timeout:
                 await asyncio.sleep(timeout)
-                raise TimedOut
+                raise TimedOut from httpx.ReadTimeout("fake read timeout")
             await asyncio.sleep(outcome.seconds)
+        elif isinstance(outcome, Refuse):
+            error: httpx.HTTPError = httpx.ConnectError("[Errno 111] Connection refused")
+            raise NetworkError(f"httpx.ConnectError: {error}") from error
         elif isinstance(outcome, Drop):
-            raise NetworkError("httpx.RemoteProtocolError: Server disconnected (fake drop)")
+            raise _dropped()
         elif isinstance(outcome, Reply):
             return outcome.status, outcome.encode()
         if api_method == "getUpdates":
             await self._long_poll(params)
         reply = self.api.handle(api_method, dict(params))
+        if isinstance(outcome, DropAfter):
+            raise _dropped()
         return reply.status, reply.encode()
 
     async def _long_poll(self, params: dict[str, object]) -> None:
@@ -77,3 +89,10 @@ class FakeTransport(BaseRequest):
         # The api's state is guarded by a threading lock (the HTTP server shares it), so poll it.
         while not self.api.has_updates(offset) and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(_POLL)
+
+
+def _dropped() -> NetworkError:
+    error = httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    dropped = NetworkError(f"httpx.RemoteProtocolError: {error}")
+    dropped.__cause__ = error
+    return dropped

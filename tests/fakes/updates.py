@@ -150,6 +150,10 @@ class UpdateFactory:
         where = chat or self.private_chat(user)
         return self._update("message", self.message(where, user, sticker=sticker))
 
+    def wrap(self, kind: str, message: Json) -> Json:
+        """Any payload as an update of `kind` ("edited_message", "channel_post", …)."""
+        return self._update(kind, message)
+
     def file_bytes(self, file_path: str) -> bytes | None:
         return next((data for path, data in self.files.values() if path == file_path), None)
 

@@ -1,0 +1,197 @@
+"""Telegram faults, over real HTTP: the bot long-polls a fake Bot API server on 127.0.0.1.
+
+Every case asserts what the user got (the answer exactly once, or a notice when the answer may
+be lost), and that a normal question is answered afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot import texts
+from bot.core import LibraryBuilder
+from tests.fakes.botapi import Delay, Drop, DropAfter, FakeBotApi, Reply, Sent
+from tests.fakes.harness import BotUnderTest, bot_settings, eventually, polling_bot, restart_server
+from tests.fakes.updates import GROUP_ID, USER
+from tests.test_bot_chat import QUESTION, real_builder
+
+ME = USER["id"]
+READ_TIMEOUT = 1.0
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def builder(tmp_path: Path) -> LibraryBuilder:
+    return real_builder(bot_settings(tmp_path))
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, builder: LibraryBuilder) -> AsyncIterator[BotUnderTest]:
+    async with polling_bot(bot_settings(tmp_path), builder, read_timeout=READ_TIMEOUT) as bot:
+        yield bot
+
+
+def answers(sent: list[Sent]) -> list[Sent]:
+    return [s for s in sent if "<blockquote>" in s.html]
+
+
+def sends(api: FakeBotApi) -> int:
+    return api.methods().count("sendMessage")
+
+
+async def ask(bot: BotUnderTest, question: str = QUESTION, chat: int = ME) -> None:
+    """Pushes a question and waits until the bot has replied to it (at least once)."""
+    before = len(bot.replies(chat))
+    bot.api.push(bot.api.private(question) if chat == ME else bot.api.group(f"/ask {question}"))
+    await eventually(lambda: len(bot.replies(chat)) > before)
+
+
+async def still_answers(bot: BotUnderTest) -> None:
+    """After the fault: a normal question gets exactly one normal answer."""
+    bot.api.clear_faults()
+    before = len(bot.replies(ME))
+    await ask(bot)
+    await asyncio.sleep(0.2)  # a duplicate, if any, would arrive now
+    [reply] = bot.replies(ME)[before:]
+    assert "<blockquote>" in reply.html
+
+
+# --- sendMessage faults -------------------------------------------------------------------------
+
+
+async def test_429_with_retry_after_is_answered_once_after_the_pause(bot: BotUnderTest) -> None:
+    bot.api.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, times=2)
+    started = time.monotonic()
+    await ask(bot)
+    [answer] = bot.replies(ME)
+    assert "<blockquote>" in answer.html and answer.at - started >= 2.0
+    assert sends(bot.api) == 3
+    await still_answers(bot)
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [(500, "Internal Server Error"), (502, "Bad Gateway")]
+)
+async def test_server_errors_are_retried_and_answered_once(
+    bot: BotUnderTest, status: int, reason: str
+) -> None:
+    bot.api.fail("sendMessage", status, reason, times=2)
+    await ask(bot)
+    await asyncio.sleep(0.3)
+    [answer] = bot.replies(ME)
+    assert "<blockquote>" in answer.html and sends(bot.api) == 3
+    await still_answers(bot)
+
+
+async def test_a_failing_stretch_of_sends_ends_in_one_answer(bot: BotUnderTest) -> None:
+    bot.api.fail_for("sendMessage", 1.5, lambda: Reply.error(503, "Service Unavailable"))
+    await ask(bot)
+    [answer] = bot.replies(ME)
+    assert "<blockquote>" in answer.html and sends(bot.api) >= 3
+    await still_answers(bot)
+
+
+async def test_connection_refused_while_answering_is_retried_after_the_outage(
+    bot: BotUnderTest,
+) -> None:
+    assert bot.server is not None
+    bot.server.stop()  # Telegram unreachable: nothing can be sent, so retrying is safe
+    handling = asyncio.create_task(bot.send(bot.api.private(QUESTION)))
+    await asyncio.sleep(1.5)
+    assert bot.replies(ME) == [] and not handling.done()
+    restart_server(bot)
+    await handling
+    await asyncio.sleep(0.3)
+    [answer] = bot.replies(ME)
+    assert "<blockquote>" in answer.html
+    await still_answers(bot)
+
+
+async def test_a_late_answer_is_never_sent_twice(bot: BotUnderTest) -> None:
+    # Telegram processes the message but answers after the bot stopped waiting: the bot cannot
+    # know it was delivered, so it does not send it again; it adds a short notice instead.
+    late = [Delay(READ_TIMEOUT + 0.5)]
+    bot.api.inject("sendMessage", lambda call: late.pop() if late else None)
+    bot.api.push(bot.api.private(QUESTION))
+    await eventually(lambda: len(bot.replies(ME)) == 2)
+    await asyncio.sleep(0.5)
+    answer, notice = sorted(bot.replies(ME), key=lambda s: "<blockquote>" not in s.html)
+    assert "<blockquote>" in answer.html and notice.text == texts.MAYBE_LOST
+    await still_answers(bot)
+
+
+async def test_a_connection_dropped_after_sending_is_never_sent_twice(bot: BotUnderTest) -> None:
+    dropped = [DropAfter()]
+    bot.api.inject("sendMessage", lambda call: dropped.pop() if dropped else None)
+    await ask(bot)
+    await eventually(lambda: len(bot.replies(ME)) == 2)
+    await asyncio.sleep(0.3)
+    answer, notice = bot.replies(ME)
+    assert "<blockquote>" in answer.html and notice.text == texts.MAYBE_LOST
+    await still_answers(bot)
+
+
+async def test_a_connection_dropped_before_sending_loses_only_that_answer(
+    bot: BotUnderTest,
+) -> None:
+    # Indistinguishable from the case above for the bot: the answer is not repeated, the user
+    # is told it may be lost and asks again.
+    dropped = [Drop()]
+    bot.api.inject("sendMessage", lambda call: dropped.pop() if dropped else None)
+    await ask(bot)
+    await asyncio.sleep(0.3)
+    [notice] = bot.replies(ME)
+    assert notice.text == texts.MAYBE_LOST
+    await still_answers(bot)
+
+
+async def test_group_answer_edits_are_retried_because_they_are_idempotent(
+    bot: BotUnderTest,
+) -> None:
+    await ask(bot, chat=GROUP_ID)
+    [answer] = bot.replies(GROUP_ID)
+    dropped = [DropAfter()]
+    bot.api.inject("editMessageText", lambda call: dropped.pop() if dropped else None)
+    bot.api.push(bot.api.callback(GROUP_ID, answer.message_id, "more"))
+    await eventually(lambda: bot.api.methods().count("editMessageText") == 2)
+    await asyncio.sleep(0.3)  # the repeat found the edit done ("not modified"): that is fine
+    assert answer.edits == 1 and answer.html.count("<blockquote>") == 2
+    assert len(bot.replies(GROUP_ID)) == 1
+    assert [a.get("text") for a in bot.api.callback_answers.values()] == [None]
+    await still_answers(bot)
+
+
+# --- getUpdates faults --------------------------------------------------------------------------
+
+
+async def test_get_updates_failing_for_a_while_loses_nothing(bot: BotUnderTest) -> None:
+    faults = iter([Reply.error(500, "Internal Server Error"), Drop(), Reply.error(502, "Bad")])
+    bot.api.fail_for("getUpdates", 2.0, lambda: next(faults, Reply.error(500, "Internal")))
+    await asyncio.sleep(0.2)
+    questions = [bot.api.private(f"{QUESTION} ({n})") for n in range(3)]
+    for update in questions:
+        bot.api.push(update)
+    await eventually(lambda: len(bot.replies(ME)) == 3, within=15)
+    await asyncio.sleep(0.3)
+    assert len(answers(bot.replies(ME))) == 3
+    await still_answers(bot)
+
+
+async def test_lost_get_updates_answers_are_fetched_again_and_answered_once(
+    bot: BotUnderTest,
+) -> None:
+    dropped = [DropAfter(), DropAfter()]
+    bot.api.inject(
+        "getUpdates",
+        lambda call: dropped.pop() if dropped and bot.api.has_updates(0) else None,
+    )
+    bot.api.push(bot.api.private(QUESTION))
+    await eventually(lambda: bot.replies(ME), within=15)
+    await asyncio.sleep(0.3)
+    assert len(answers(bot.replies(ME))) == 1
+    await still_answers(bot)
