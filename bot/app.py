@@ -26,6 +26,7 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -108,6 +109,7 @@ def register_handlers(application: App) -> None:
         "remove": admin.remove_command,
         "stats": admin.stats_command,
     }
+    application.add_handler(TypeHandler(Update, handlers.screen), group=-1)
     application.add_handlers([CommandHandler(c, f, new) for c, f in commands.items()])
     text, command = filters.TEXT & ~filters.COMMAND, filters.COMMAND
     application.add_handlers(
@@ -120,6 +122,7 @@ def register_handlers(application: App) -> None:
                 private & ~filters.TEXT & ~filters.StatusUpdate.ALL & new, handlers.non_text
             ),
             CallbackQueryHandler(handlers.more_sources, pattern=f"^{handlers.MORE}$"),
+            CallbackQueryHandler(handlers.unknown_button),
             InlineQueryHandler(handlers.inline_query),
         ]
     )

@@ -9,6 +9,7 @@ import contextlib
 import html
 import logging
 import re
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -25,7 +26,7 @@ from telegram import (
 )
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import texts
 from bot.config import Settings
@@ -66,7 +67,23 @@ class AnswerCache:
         return key in self._expanded
 
 
-def _bound(items: OrderedDict[tuple[int, int], Any], size: int) -> None:
+class RecentIds:
+    """The last `size` update ids seen, to drop an update delivered twice."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def add(self, update_id: int) -> bool:
+        """Records `update_id`; False if it was seen already."""
+        if update_id in self._ids:
+            return False
+        self._ids[update_id] = None
+        _bound(self._ids, self._size)
+        return True
+
+
+def _bound(items: OrderedDict[Any, Any], size: int) -> None:
     while len(items) > size:
         items.popitem(last=False)
 
@@ -79,6 +96,7 @@ class Runtime:
     service: StoryService
     flood: FloodGuard
     answers: AnswerCache = field(default_factory=AnswerCache)
+    seen: RecentIds = field(default_factory=RecentIds)
 
     def is_admin(self, update: Update) -> bool:
         user = update.effective_user
@@ -96,6 +114,16 @@ def message_of(update: Update) -> Message:
 
 
 # --- handlers -----------------------------------------------------------------------------------
+
+
+async def screen(update: Update, context: Context) -> None:
+    """Before any handler: drops an update seen already, and messages from other bots."""
+    if not runtime(context).seen.add(update.update_id):
+        logger.info("update %s arrived twice; ignored", update.update_id)
+        raise ApplicationHandlerStop
+    user, message = update.effective_user, update.effective_message
+    if user and user.is_bot and not (message and message.sender_chat):  # bots could loop
+        raise ApplicationHandlerStop  # (channels and anonymous admins post as bots, with a chat)
 
 
 async def start(update: Update, context: Context) -> None:
@@ -123,7 +151,11 @@ async def ask_command(update: Update, context: Context) -> None:
 
 async def private_text(update: Update, context: Context) -> None:
     """Any text in a private chat is a question."""
-    await answer_question(update, context, message_of(update).text)
+    text = message_of(update).text
+    if not clean_question(text, runtime(context).settings.max_question_chars):
+        await message_of(update).reply_text(texts.TYPE_A_QUESTION)
+        return
+    await answer_question(update, context, text)
 
 
 async def group_text(update: Update, context: Context) -> None:
@@ -138,6 +170,9 @@ async def more_sources(update: Update, context: Context) -> None:
     query, rt = update.callback_query, runtime(context)
     if query is None:
         return
+    if query.data != MORE:  # PTB's pattern lets a query without data through
+        await unknown_button(update, context)
+        return
     message = query.message
     if not isinstance(message, Message) or message.from_user is None:  # too old to be read
         await query.answer(texts.EXPIRED)
@@ -151,6 +186,12 @@ async def more_sources(update: Update, context: Context) -> None:
         return
     await query.answer()
     await edit_html(message, render_html(answer))
+
+
+async def unknown_button(update: Update, context: Context) -> None:
+    """Callback data the bot never made (forged, or from an older version): a short answer."""
+    if update.callback_query:
+        await update.callback_query.answer(texts.UNKNOWN_BUTTON)
 
 
 async def inline_query(update: Update, context: Context) -> None:
@@ -217,15 +258,27 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
 
 
 async def _within_flood_limit(message: Message, rt: Runtime) -> bool:
-    verdict = rt.flood.check(message.from_user.id if message.from_user else message.chat.id)
+    sender = message.sender_chat or message.from_user or message.chat  # channels share one user
+    verdict = rt.flood.check(sender.id)
     if verdict is Verdict.WARN:
         await message.reply_text(texts.SLOW_DOWN)
     return verdict is Verdict.ALLOW
 
 
 def clean_question(text: str | None, limit: int) -> str:
-    """The question with white space folded, cut to `limit` characters."""
-    return " ".join((text or "").split())[:limit].strip()
+    """The question with white space folded, cut to `limit` characters.
+
+    Invisible format characters (zero-width, bidi controls) and lone surrogates, which the
+    model's tokenizer rejects, are dropped; control characters become spaces.
+    """
+    kept = []
+    for char in (text or "")[: limit * 4]:
+        kind = unicodedata.category(char)
+        if kind == "Cc":
+            kept.append(" ")
+        elif kind not in ("Cf", "Cs"):
+            kept.append(char)
+    return " ".join("".join(kept).split())[:limit].strip()
 
 
 def group_question(message: Message, bot: Bot) -> str | None:

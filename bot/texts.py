@@ -17,6 +17,8 @@ MAYBE_LOST = (
 )
 SLOW_DOWN = "Slow down a little, please: wait a moment, then ask again."
 TEXT_ONLY = "I can only read text: type a question about the story, or see /help."
+TYPE_A_QUESTION = "Type a question about the story, like: What happened, and when?"
+UNKNOWN_BUTTON = "This button no longer works. Please ask again."
 UNKNOWN_COMMAND = "I don't know that command. See /help."
 ALREADY_EXPANDED = "All the sources are already shown."
 EXPIRED = "This answer is too old to expand. Please ask again."

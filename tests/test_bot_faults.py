@@ -195,3 +195,12 @@ async def test_lost_get_updates_answers_are_fetched_again_and_answered_once(
     await asyncio.sleep(0.3)
     assert len(answers(bot.replies(ME))) == 1
     await still_answers(bot)
+
+
+async def test_an_update_delivered_twice_is_answered_once(bot: BotUnderTest) -> None:
+    update = bot.api.private(QUESTION)
+    await bot.send(update)
+    await bot.send(update)  # e.g. a webhook retry, or a restart before the offset was confirmed
+    await asyncio.sleep(0.3)
+    assert len(bot.replies(ME)) == 1
+    await still_answers(bot)
