@@ -133,7 +133,7 @@ class ExcerptMaker:
             return passage.text, highlight
         lo = max(0, min(chosen) - 1)
         hi = min(len(sentences), max(chosen) + 2)
-        text = " ".join(sentences[lo:hi])
+        text = _verbatim(passage.text, sentences, lo, hi)
         return ("… " if lo > 0 else "") + text + (" …" if hi < len(sentences) else ""), highlight
 
     def _sentence_scores(
@@ -158,3 +158,16 @@ class ExcerptMaker:
             dtype=np.float32,
         )
         return np.asarray(dense, dtype=np.float32) + 0.5 * lexical + bonus
+
+
+def _verbatim(text: str, sentences: Sequence[str], lo: int, hi: int) -> str:
+    """Sentences ``lo`` to ``hi - 1`` of ``text`` as they stand there, line breaks between
+    paragraphs included (joining them with spaces would run two paragraphs into one)."""
+    spans, pos = [], 0
+    for sentence in sentences[:hi]:
+        start = text.find(sentence, pos)
+        if start < 0:  # not found as is: the cleaner changed it; quote the sentences alone
+            return " ".join(sentences[lo:hi])
+        spans.append((start, start + len(sentence)))
+        pos = start + len(sentence)
+    return text[spans[lo][0] : spans[hi - 1][1]]
