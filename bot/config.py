@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     sources_metadata: Path | None = None
     index_dir: Path = Path(".index")
     embedding_model: Path | None = None
+    encoder_backend: Literal["auto", "onnx", "torch"] = "auto"
+    model_cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "storybot")
 
     # Answers
     top_k: int = Field(default=3, ge=1, le=10)
@@ -65,6 +67,13 @@ class Settings(BaseSettings):
                 raise ValueError("ADMIN_USER_IDS must be comma-separated numeric ids") from None
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("model_cache_dir", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return Path.home() / ".cache" / "storybot"
         return value
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")

@@ -184,3 +184,25 @@ def test_synthetic_corpus_is_deterministic_and_sized() -> None:
     assert first == synthetic_articles(paragraphs, 120, per_article=50)
     assert [text.count("\n\n") for _, text in first] == [50, 50, 20]
     assert len({text for _, text in first}) == 3
+
+
+@pytest.mark.model
+def test_onnx_encoder_gives_torch_vectors_tokens_and_answers(tmp_path: Path) -> None:
+    from embeddings.encoder import SentenceTransformerEncoder
+    from embeddings.library import build_library
+    from embeddings.onnx_encoder import OnnxEncoder, onnx_available
+
+    if not onnx_available():
+        pytest.skip("onnxruntime or onnx is not installed")
+    reference = SentenceTransformerEncoder()
+    fast = OnnxEncoder(reference, tmp_path / "onnx")
+    torch_library, _ = build_library(SEEDS, tmp_path / "index", reference)
+    texts = [p.text for p in torch_library.passages]
+    assert float((fast.encode(texts) * reference.encode(texts)).sum(axis=1).min()) >= 0.999
+    assert [fast.count_tokens(t) for t in texts] == [reference.count_tokens(t) for t in texts]
+    assert fast.dictionary == reference.dictionary and fast.dim == reference.dim
+    onnx_library, report = build_library(SEEDS, tmp_path / "index", fast)
+    assert report.embedded == 0  # the same vectors under the same name: the index is shared
+    questions = varied_questions(base_questions(ROOT), 80)
+    expected = [a.to_dict() for a in torch_library.ask_many(questions)]
+    assert [a.to_dict() for a in onnx_library.ask_many(questions)] == expected
