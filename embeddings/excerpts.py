@@ -32,11 +32,15 @@ def duplicate_groups(
     """For each passage, the passages of *other* sources that say nearly the same thing."""
     n = len(vectors)
     groups: list[set[int]] = [set() for _ in range(n)]
-    step = 2048
+    step = 1024
+    # Cosine is symmetric, so each block is compared with itself and the rows after it only
+    # (half the products of the full matrix), and the pairs above the cut-off are found at once.
     for start in range(0, n, step):
-        block = vectors[start : start + step] @ vectors.T
-        for i, sims in enumerate(block, start):
-            groups[i].update(int(j) for j in np.flatnonzero(sims >= DUPLICATE_COSINE))
+        block = vectors[start : start + step] @ vectors[start:].T
+        for i, j in zip(*np.nonzero(block >= DUPLICATE_COSINE), strict=True):
+            a, b = int(i) + start, int(j) + start
+            groups[a].add(b)
+            groups[b].add(a)
     for i, j in _shared_runs(texts):
         groups[i].add(j)
         groups[j].add(i)
