@@ -131,7 +131,13 @@ def register_handlers(application: App) -> None:
 
 async def _post_init(application: App) -> None:
     rt: handlers.Runtime = application.bot_data[handlers.RUNTIME_KEY]
-    await rt.service.reload()
+    report = await rt.service.reload()
+    for problem in report.problems:
+        logger.warning("source skipped: %s", problem)
+    if report.rebuilt:
+        logger.warning("stored index rebuilt: %s", report.rebuilt)
+    if not report.sources:
+        logger.warning("no sources indexed: add some to %s and /reload", rt.settings.sources_dir)
     await set_commands(application, rt.settings.admin_user_ids)
 
 

@@ -246,6 +246,9 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
         return
     if not await _within_flood_limit(message, rt):
         return
+    if not rt.service.sources:
+        await message.reply_text(texts.NO_SOURCES)
+        return
     if not group:  # in groups a chat action would spend the group's 20-per-minute send budget
         with contextlib.suppress(TelegramError):
             await message.reply_chat_action(ChatAction.TYPING)

@@ -159,6 +159,11 @@ class StoryService:
             except Exception as exc:
                 logger.exception("building the index failed; the previous one keeps serving")
                 raise ReloadError(_describe(exc)) from exc
+            if not report.sources and self._library is not None and self._library.sources:
+                # an emptied or unmounted folder: never trade a working index for an empty one
+                problems = "; ".join(report.problems[:3]) or "the sources folder is empty"
+                logger.error("no readable sources (%s); the previous index keeps serving", problems)
+                raise ReloadError(f"no readable sources ({problems})")
             self._library = library
             self._last_report = report
             self._reloads += 1

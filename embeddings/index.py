@@ -82,6 +82,12 @@ class VectorIndex:
         self._index = index
         self._exact = exact
 
+    @classmethod
+    def empty(cls, dim: int) -> VectorIndex:
+        """An index of no rows, in memory only."""
+        vectors = np.zeros((0, dim), dtype=np.float32)
+        return cls(vectors, _build(vectors, "exact"), exact=True)
+
     def __len__(self) -> int:
         return int(self._vectors.shape[0])
 

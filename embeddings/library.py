@@ -90,7 +90,8 @@ def build_library(
     """Reads the sources, updates the stored index incrementally and returns a snapshot.
 
     Unreadable files are skipped and listed in `BuildReport.problems`. A missing, corrupt or
-    mismatched index is rebuilt (the reason is in `BuildReport.rebuilt`), never served.
+    mismatched index is rebuilt (the reason is in `BuildReport.rebuilt`), never served. With no
+    readable source at all, the library is empty and the stored index is left as it was.
     Not safe to call concurrently on the same `index_dir`: callers serialise reloads.
     """
     started = time.perf_counter()
@@ -117,6 +118,9 @@ def build_library(
     embedded = 0
     rebuilt: list[str] = []
     for name, items in stores.items():
+        if not loaded.articles:  # a missing or emptied folder must not wipe the stored vectors
+            indexes[name] = VectorIndex.empty(encoder.dim)
+            continue
         extra = {"sources": source_hashes} if name == "passages" else None
         index, stats = sync_index(
             index_dir / name, items, encoder, exact_limit=opts.exact_limit, extra=extra

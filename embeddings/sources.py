@@ -111,8 +111,12 @@ def load_sources(directory: Path, metadata_file: Path | None = None) -> LoadResu
     if not directory.is_dir():
         return LoadResult((), (f"{directory}: sources folder not found",))
     articles = []
+    ids: dict[str, str] = {}
     for path in sorted(directory.iterdir()):
         if path.suffix.lower() not in SOURCE_SUFFIXES or path.name.startswith("."):
+            continue
+        if path.stem in ids:  # one id per stem, or passage keys (and citations) would collide
+            problems.append(f"{path.name}: skipped (same id as {ids[path.stem]})")
             continue
         try:
             raw = path.read_bytes()
@@ -124,6 +128,7 @@ def load_sources(directory: Path, metadata_file: Path | None = None) -> LoadResu
         if not article.paragraphs:
             problems.append(f"{path.name}: skipped (no readable text)")
             continue
+        ids[path.stem] = path.name
         extra = overrides.get(path.stem)
         if isinstance(extra, Mapping):
             article = replace(article, info=_override(article.info, extra))

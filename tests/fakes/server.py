@@ -45,8 +45,8 @@ class FakeBotServer:
         self._httpd = _Server((host, port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        host, self.port = self._httpd.server_address[:2]
-        self.url = f"http://{host!s}:{self.port}"
+        address, self.port = self._httpd.server_address[:2]
+        self.url = f"http://{address!s}:{self.port}"
 
     @property
     def base_url(self) -> str:

@@ -138,7 +138,8 @@ class UpdateFactory:
         """The user sent a file in their private chat with the bot."""
         file_id = "F" + hashlib.sha256(content + file_name.encode()).hexdigest()[:20]
         self.files[file_id] = (f"documents/{file_id}.bin", content)
-        document = {"file_id": file_id, "file_unique_id": file_id[:10], "file_name": file_name}
+        document: Json = {"file_id": file_id, "file_unique_id": file_id[:10]}
+        document["file_name"] = file_name
         document |= {"mime_type": mime_type, "file_size": len(content)}
         extra: Json = {"document": document} | ({"caption": caption} if caption else {})
         return self._update("message", self.message(self.private_chat(user), user, **extra))
