@@ -7,27 +7,46 @@ from __future__ import annotations
 
 import html
 import logging
-import re
-import tomllib
-import unicodedata
-from datetime import date, datetime, time
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import texts
 from bot.handlers import Context, Runtime, message_of, runtime
 from bot.service import ReloadError, Stats
+from bot.uploads import (
+    UPLOAD_SUFFIXES,
+    safe_stem,
+    save_source,
+    set_metadata,
+    source_files,
+    text_problem,
+)
 from embeddings.models import BuildReport
 
 logger = logging.getLogger(__name__)
-SOURCE_SUFFIXES = (".txt", ".md", ".html")
 ADMIN_COMMANDS = (
     ("reload", "Re-read the sources folder and update the index"),
     ("remove", "Remove a source: /remove SOURCE_ID"),
     ("stats", "Usage and index figures"),
 )
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+REPLACE, KEEP = "replace", "keep"
+CONFIRM_PATTERN = rf"^({REPLACE}|{KEEP}):[0-9a-f]{{8}}$"
+_PENDING_KEY = "storybot.pending_uploads"
+_MAX_PENDING = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A document an admin sent, waiting to become a source (or for a replace to be confirmed)."""
+
+    source_id: str
+    suffix: str
+    file_id: str
+    caption: str | None
 
 
 async def _admin(update: Update, context: Context) -> Runtime | None:
@@ -72,36 +91,107 @@ async def stats_command(update: Update, context: Context) -> None:
 
 
 async def upload(update: Update, context: Context) -> None:
-    """A .txt, .md or .html document from an admin becomes a source (caption: title or URL)."""
+    """A .txt, .md or .html document from an admin becomes a source (caption: title or URL).
+
+    If a source of that name exists, the admin is asked first whether to replace it.
+    """
     message = message_of(update)
     if not (rt := await _admin(update, context)) or message.document is None:
         return
-    document, limit = message.document, rt.settings.max_upload_bytes
+    document = message.document
     suffix = PurePosixPath(document.file_name or "").suffix.lower()
-    if suffix not in SOURCE_SUFFIXES:
+    if suffix not in UPLOAD_SUFFIXES:
         await message.reply_text("Send the source as a .txt, .md or .html file.")
         return
-    if (document.file_size or 0) > limit:
-        await message.reply_text(f"That file is too large: the limit is {limit:,} bytes.")
+    if (document.file_size or 0) > rt.settings.max_upload_bytes:
+        await message.reply_text(_too_large(rt))
         return
-    data = bytes(await (await document.get_file()).download_as_bytearray())
+    pending = Upload(safe_stem(document.file_name or ""), suffix, document.file_id, message.caption)
+    if not source_files(rt.settings.sources_dir, pending.source_id):
+        await _add(update, context, rt, pending)
+        return
+    token = secrets.token_hex(4)
+    _pending(context)[token] = pending
+    _bound(_pending(context))
+    buttons = [
+        InlineKeyboardButton("Replace it", callback_data=f"{REPLACE}:{token}"),
+        InlineKeyboardButton("Keep the old one", callback_data=f"{KEEP}:{token}"),
+    ]
+    await message.reply_html(
+        f"A source <code>{html.escape(pending.source_id)}</code> already exists. "
+        "Replace it with this file?",
+        reply_markup=InlineKeyboardMarkup([buttons]),
+    )
+
+
+async def confirm_upload(update: Update, context: Context) -> None:
+    """The admin's answer to "replace the existing source?"."""
+    query, rt = update.callback_query, runtime(context)
+    if query is None or query.data is None:
+        return
+    if not rt.is_admin(update):
+        await query.answer(texts.NOT_ADMIN)
+        return
+    action, _, token = query.data.partition(":")
+    pending = _pending(context).pop(token, None)
+    message = query.message if isinstance(query.message, Message) else None
+    if pending is None or message is None:
+        await query.answer("This upload has expired: send the file again.")
+        return
+    await query.answer()
+    name = f"<code>{html.escape(pending.source_id)}</code>"
+    if action == KEEP:
+        await message.edit_text(f"Kept the existing source {name}; the new file was discarded.")
+        return
+    await message.edit_text(f"Replacing {name}…")
+    await _add(update, context, rt, pending)
+
+
+async def _add(update: Update, context: Context, rt: Runtime, pending: Upload) -> None:
+    """Downloads, checks and saves the upload, records its caption, reloads and reports."""
+    message, limit = message_of(update), rt.settings.max_upload_bytes
+    data = bytes(await (await context.bot.get_file(pending.file_id)).download_as_bytearray())
     if len(data) > limit:
-        await message.reply_text(f"That file is too large: the limit is {limit:,} bytes.")
+        await message.reply_text(_too_large(rt))
         return
-    source_id = save_source(rt.settings.sources_dir, document.file_name or "", suffix, data)
+    if problem := text_problem(data):
+        await message.reply_text(f"That file cannot be a source: {problem}.")
+        return
+    save_source(rt.settings.sources_dir, pending.source_id, pending.suffix, data)
     note = ""
-    if message.caption:
+    if pending.caption:
         try:
-            set_metadata(_metadata_path(rt), source_id, message.caption.strip())
+            set_metadata(_metadata_path(rt), pending.source_id, pending.caption.strip())
         except ValueError as exc:
             note = f"\n(The caption was not recorded: {html.escape(str(exc))})"
     if report := await _reload(update, rt):
+        source_id = pending.source_id
         count = next((s.passages for s in rt.service.sources if s.info.id == source_id), 0)
         passages = f"{count} passage" + ("" if count == 1 else "s")
         await message.reply_html(
             f"Added <code>{html.escape(source_id)}</code>: {passages} indexed.{note}\n\n"
             + render_report(report)
         )
+
+
+def _pending(context: Context) -> OrderedDict[str, Upload]:
+    pending: OrderedDict[str, Upload] = context.application.bot_data.setdefault(
+        _PENDING_KEY, OrderedDict()
+    )
+    return pending
+
+
+def _bound(pending: OrderedDict[str, Upload]) -> None:
+    while len(pending) > _MAX_PENDING:
+        pending.popitem(last=False)
+
+
+def _too_large(rt: Runtime) -> str:
+    return f"That file is too large: the limit is {rt.settings.max_upload_bytes:,} bytes."
+
+
+def _metadata_path(rt: Runtime) -> Path:
+    return rt.settings.sources_metadata or rt.settings.sources_dir / "sources.toml"
 
 
 async def _reload(update: Update, rt: Runtime) -> BuildReport | None:
@@ -113,104 +203,6 @@ async def _reload(update: Update, rt: Runtime) -> BuildReport | None:
             f"The reload failed: {exc}\nThe previous index keeps answering questions."
         )
         return None
-
-
-# --- files --------------------------------------------------------------------------------------
-
-
-def safe_stem(file_name: str) -> str:
-    """A source id from an uploaded file's name: ASCII letters, digits, "_" and "-" only."""
-    stem = PurePosixPath(file_name.replace("\\", "/")).stem
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", ascii_stem).strip("_-")[:80]
-    return slug or "upload"
-
-
-def source_files(folder: Path, source_id: str) -> list[Path]:
-    """The files in `folder` that hold source `source_id` (none for an unsafe id)."""
-    if not _SAFE_ID.match(source_id) or ".." in source_id:
-        return []
-    candidates = [folder / f"{source_id}{suffix}" for suffix in SOURCE_SUFFIXES]
-    return [p for p in candidates if p.is_file() and p.resolve().parent == folder.resolve()]
-
-
-def save_source(folder: Path, file_name: str, suffix: str, data: bytes) -> str:
-    """Writes `data` as a source under a safe name (replacing a source of the same id)."""
-    source_id = safe_stem(file_name)
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in source_files(folder, source_id):
-        old.unlink()
-    temporary = folder / f".{source_id}.upload.tmp"
-    temporary.write_bytes(data)
-    temporary.replace(folder / f"{source_id}{suffix}")
-    return source_id
-
-
-def _metadata_path(rt: Runtime) -> Path:
-    return rt.settings.sources_metadata or rt.settings.sources_dir / "sources.toml"
-
-
-def set_metadata(path: Path, source_id: str, caption: str) -> None:
-    """Records a caption as the source's `url` (if it is a web link) or `title` in the TOML file.
-
-    The source's table is rewritten with its other keys kept; other tables and comments are left
-    alone. The result is parsed again before it replaces the file, so a bad write never reaches
-    the core. Raises ValueError if the existing file is not valid TOML.
-    """
-    key = "url" if re.match(r"https?://\S+$", caption) else "title"
-    text = path.read_text("utf-8") if path.is_file() else ""
-    try:
-        table = dict(tomllib.loads(text).get(source_id, {}))
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path.name} is not valid TOML: {exc}") from None
-    table[key] = caption[:500]
-    body = "".join(f"{_toml_key(k)} = {_toml_value(v)}\n" for k, v in table.items())
-    kept = _without_table(text, source_id).rstrip()
-    entry = f"[{_toml_string(source_id)}]\n{body}"
-    updated = f"{kept}\n\n{entry}" if kept else entry
-    tomllib.loads(updated)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(updated, "utf-8")
-    temporary.replace(path)
-
-
-def _toml_key(key: str) -> str:
-    return key if re.match(r"^[A-Za-z0-9_-]+$", key) else _toml_string(key)
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, date | datetime | time):
-        return value.isoformat()
-    return _toml_string(str(value))
-
-
-def _without_table(text: str, source_id: str) -> str:
-    headers = {f"[{source_id}]", f"[{_toml_string(source_id)}]", f"['{source_id}']"}
-    lines, skipping = [], False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("["):
-            skipping = stripped.split("#")[0].strip() in headers
-        if not skipping:
-            lines.append(line)
-    return "\n".join(lines)
-
-
-def _toml_string(value: str) -> str:
-    escapes = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-    out = []
-    for char in value:
-        if char in escapes:
-            out.append(escapes[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
 
 
 # --- what admins read ---------------------------------------------------------------------------

@@ -122,6 +122,7 @@ def register_handlers(application: App) -> None:
                 private & ~filters.TEXT & ~filters.StatusUpdate.ALL & new, handlers.non_text
             ),
             CallbackQueryHandler(handlers.more_sources, pattern=f"^{handlers.MORE}$"),
+            CallbackQueryHandler(admin.confirm_upload, pattern=admin.CONFIRM_PATTERN),
             CallbackQueryHandler(handlers.unknown_button),
             InlineQueryHandler(handlers.inline_query),
         ]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import safe_stem, set_metadata
 from bot.config import Settings
+from bot.uploads import safe_stem, set_metadata
 from tests.fakes.botapi import FakeBotApi
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
 from tests.fakes.library import ControlledBuilder
