@@ -5,6 +5,7 @@ Shared state lives in one `Runtime` in `bot_data`, reached through `runtime(cont
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import logging
@@ -34,13 +35,16 @@ from bot.delivery import Delivery, delivery_of
 from bot.render import NOT_FOUND, html_to_plain, render_excerpt_html, render_html
 from bot.render import render_sources_html as render_sources
 from bot.service import FloodGuard, ServiceError, StoryService, Verdict
+from embeddings.lexical import content_terms
 from embeddings.models import Answer
+from embeddings.text import normalise
 
 logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 RUNTIME_KEY = "storybot"
 MORE = "more"
 INLINE_CACHE_SECONDS = 300
+ASKED_KEPT = 5000
 
 
 class AnswerCache:
@@ -97,6 +101,8 @@ class Runtime:
     flood: FloodGuard
     answers: AnswerCache = field(default_factory=AnswerCache)
     seen: RecentIds = field(default_factory=RecentIds)
+    asked: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
+    """The question each recent answer of ours answered, for follow-ups sent as replies."""
 
     def is_admin(self, update: Update) -> bool:
         user = update.effective_user
@@ -252,12 +258,48 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
     if not group:  # in groups a chat action would spend the group's 20-per-minute send budget
         with contextlib.suppress(TelegramError):
             await message.reply_chat_action(ChatAction.TYPING)
-    answer = await rt.service.ask(question)
+    answer = await _ask(rt, question, _earlier_question(message, context.bot, rt))
     more = len(answer.excerpts) - 1 if group else 0
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.more(more), callback_data=MORE)]])
     sent = await reply_html(message, render_html(answer, compact=group), markup if more else None)
+    rt.asked[(sent.chat.id, sent.message_id)] = answer.question
+    _bound(rt.asked, ASKED_KEPT)
     if more:
         rt.answers.put((sent.chat.id, sent.message_id), answer)
+
+
+def _earlier_question(message: Message, bot: Bot, rt: Runtime) -> str | None:
+    """The question our answer replied to, when this message is a reply to that answer."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != bot.id:
+        return None
+    return rt.asked.get((replied.chat.id, replied.message_id))
+
+
+async def _ask(rt: Runtime, question: str, earlier: str | None) -> Answer:
+    """Answers; a follow-up ("and the old one?") is also read together with the question it
+    follows, and that reading wins when it is more confident and its quote is about something
+    the follow-up asks (so an unrelated question sent as a reply is not answered with the old
+    quote)."""
+    if earlier is None:
+        return await rt.service.ask(question)
+    alone, joined = await asyncio.gather(
+        rt.service.ask(question), rt.service.ask(f"{earlier} {question}")
+    )
+    if _confidence(joined) > _confidence(alone) and _addresses(joined, question):
+        return joined
+    return alone
+
+
+def _confidence(answer: Answer) -> float:
+    return answer.excerpts[0].score if answer.excerpts else -1.0
+
+
+def _addresses(answer: Answer, question: str) -> bool:
+    """Whether the answer's first quote mentions a content word of the question, if it has any."""
+    terms = content_terms(question)
+    quote = normalise(answer.excerpts[0].text) if answer.excerpts else ""
+    return not terms or any(term in quote for term in terms)
 
 
 async def _within_flood_limit(message: Message, rt: Runtime) -> bool:

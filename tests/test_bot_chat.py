@@ -255,3 +255,25 @@ async def test_application_is_concurrent_and_rate_limited(bot: BotUnderTest) -> 
     assert bot.app.concurrent_updates > 1
     assert isinstance(bot.app.bot.rate_limiter, AIORateLimiter)
     assert bot.app.bot.defaults is not None and bot.app.bot.defaults.parse_mode == "HTML"
+
+
+async def test_a_reply_reads_an_elliptical_follow_up_with_the_question_it_follows(
+    bot: BotUnderTest,
+) -> None:
+    await bot.send(bot.api.group("/ask Which servers did the authority ask AT&T about?"))
+    first = bot.last(GROUP_ID)
+    assert "BES servers" in first.text
+    await bot.send(bot.api.group("and when was that?", user=OTHER, reply_to=first.message_id))
+    assert "<blockquote>" in bot.last(GROUP_ID).html  # alone it has nothing to search for
+    await bot.send(bot.api.group("/ask and when was that?"))
+    assert "<blockquote>" not in bot.last(GROUP_ID).html
+
+
+async def test_an_unrelated_question_sent_as_a_reply_is_answered_on_its_own(
+    bot: BotUnderTest,
+) -> None:
+    await bot.send(bot.api.group(f"/ask {QUESTION}"))
+    first = bot.last(GROUP_ID)
+    assert "<blockquote>" in first.html
+    await bot.send(bot.api.group(UNANSWERABLE, user=OTHER, reply_to=first.message_id))
+    assert "<blockquote>" not in bot.last(GROUP_ID).html and "/sources" in bot.last(GROUP_ID).text
