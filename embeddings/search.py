@@ -23,6 +23,7 @@ from embeddings.index import VectorIndex
 from embeddings.lexical import Lexicon, Query, content_terms
 from embeddings.models import Answer, Excerpt, Passage, SourceInfo
 from embeddings.terms import TermMatcher, coverage
+from embeddings.threads import VectorCache, one_blas_thread
 
 DEFAULT_MIN_SCORE = 0.25
 """Abstain when no passage is at least this close (cosine) to the question.
@@ -102,6 +103,8 @@ class Searcher:
         self.weights = weights or Weights()
         self.candidates = candidates
         self._excerpts = ExcerptMaker(corpus)
+        self._term_cache = VectorCache(4096)
+        """Vectors of question words the corpus never uses: chats repeat their words."""
         if not corpus.passage_sentences:
             corpus.passage_sentences = _group_rows(corpus.sentence_owner, len(corpus.passages))
 
@@ -111,15 +114,20 @@ class Searcher:
             return []
         queries = [self.corpus.lexicon.query(q) for q in questions]
         oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
+        term_vectors = self._term_cache.get_many(oov)
+        missing = [t for t in oov if t not in term_vectors]
         texts = []
         for question, query in zip(questions, queries, strict=True):
             texts += [_dense_text(question, query), query.text or question]
-        vectors = self.encoder.encode([*texts, *oov])
-        term_vectors = dict(zip(oov, vectors[len(texts) :], strict=True))
-        return [
-            self._answer(question, query, vectors[2 * i : 2 * i + 2], term_vectors, k or self.k)
-            for i, (question, query) in enumerate(zip(questions, queries, strict=True))
-        ]
+        vectors = self.encoder.encode([*texts, *missing])
+        fresh = {t: v.copy() for t, v in zip(missing, vectors[len(texts) :], strict=True)}
+        self._term_cache.put_many(fresh)
+        term_vectors |= fresh
+        with one_blas_thread():
+            return [
+                self._answer(question, query, vectors[2 * i : 2 * i + 2], term_vectors, k or self.k)
+                for i, (question, query) in enumerate(zip(questions, queries, strict=True))
+            ]
 
     def _answer(
         self,

@@ -19,6 +19,7 @@ from embeddings.library import Library
 from embeddings.models import Answer
 from embeddings.search import Searcher, _group_rows
 from embeddings.terms import SOFT_HIGH, SOFT_LOW, TermMatcher, stem
+from embeddings.threads import VectorCache, one_blas_thread
 from tests.fakes.harness import bot_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,6 +185,40 @@ def test_synthetic_corpus_is_deterministic_and_sized() -> None:
     assert first == synthetic_articles(paragraphs, 120, per_article=50)
     assert [text.count("\n\n") for _, text in first] == [50, 50, 20]
     assert len({text for _, text in first}) == 3
+
+
+def test_blas_limit_nests_across_threads_and_restores() -> None:
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with one_blas_thread():
+        with one_blas_thread():
+            assert set(blas_threads()) <= {1}
+        assert set(blas_threads()) <= {1}  # the outer user still holds the limit
+    assert blas_threads() == before
+
+
+def test_vector_cache_is_lru() -> None:
+    cache = VectorCache(2)
+    cache.put_many({"a": np.ones(2), "b": np.zeros(2)})
+    assert set(cache.get_many(["a", "z"])) == {"a"}  # "a" is now the most recent
+    cache.put_many({"c": np.ones(2)})
+    assert set(cache.get_many(["a", "b", "c"])) == {"a", "c"}
+
+
+async def test_repeated_question_words_are_embedded_once(tmp_path: Path, sources: Path) -> None:
+    encoder = HashEncoder()
+    settings = bot_settings(tmp_path, sources_dir=sources)
+    library, _ = make_builder(settings, encoder)()
+    question = "Did the zorblax flurbian leave Pakistan?"
+    first = library.ask(question)
+    encoded = encoder.encoded
+    again = library.ask(question + " really")
+    assert encoder.encoded - encoded == 2  # the two question texts; not the unknown words again
+    assert library.ask(question).to_dict() == first.to_dict() and again.question.endswith("really")
 
 
 @pytest.mark.model
