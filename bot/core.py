@@ -38,6 +38,9 @@ def make_builder(settings: Settings, encoder: Encoder | None = None) -> LibraryB
     options = SearchOptions(k=settings.top_k, min_score=settings.min_score)
 
     def build() -> tuple[Library, BuildReport]:
+        warm_up = getattr(enc, "warm_up", None)
+        if warm_up is not None:  # load the model while the sources and the index are read
+            warm_up()
         return build_library(
             settings.sources_dir,
             settings.index_dir,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Sequence
 from functools import cached_property
@@ -63,6 +64,7 @@ class OnnxEncoder:
         self._cache_dir = cache_dir
         self._threads = threads or len(os.sched_getaffinity(0))
         self._batch_size = batch_size
+        self._loading = threading.RLock()
 
     @property
     def name(self) -> str:
@@ -97,8 +99,20 @@ class OnnxEncoder:
         tokenizer.enable_padding(pad_id=pad, pad_token="[PAD]")  # to the longest in the batch
         return tokenizer
 
-    @cached_property
+    def warm_up(self) -> threading.Thread:
+        """Loads the graph in a background thread (while the caller reads its index)."""
+        thread = threading.Thread(target=lambda: self.session, name="onnx-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    @property
     def session(self) -> Any:
+        with self._loading:  # one load, however many threads ask first
+            if "_session" not in self.__dict__:
+                self.__dict__["_session"] = self._load()
+            return self.__dict__["_session"]
+
+    def _load(self) -> Any:
         import onnxruntime as ort
 
         path = self._export()
@@ -165,11 +179,11 @@ class OnnxEncoder:
         import onnxruntime as ort
 
         session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
-        self.__dict__["session"] = session
+        self.__dict__["_session"] = session  # the caller holds the load lock
         try:
             cosines = (self.encode(PROBES) * self.reference.encode(PROBES)).sum(axis=1)
         finally:
-            del self.__dict__["session"]
+            del self.__dict__["_session"]
         if float(cosines.min()) < MIN_COSINE:
             graph.unlink(missing_ok=True)
             raise RuntimeError(f"ONNX export disagrees with torch (cosine {cosines.min():.5f})")
