@@ -102,7 +102,7 @@ def synthetic_articles(
 ) -> list[tuple[str, str]]:
     """``(title, text)`` articles with ``passages`` paragraphs in all, from the seeds' words.
 
-    Each paragraph is 2-3 sentences of 8-20 words drawn from the seeds' vocabulary (by
+    Each paragraph is 1-2 sentences of 12-24 words drawn from the seeds' vocabulary (by
     frequency) around a few topic words of its own, so paragraphs differ from each other as
     real ones do instead of all averaging to one point.
     """
@@ -125,8 +125,8 @@ def synthetic_articles(
 def _paragraph(rng: random.Random, vocab: Sequence[str], distinct: Sequence[str]) -> str:
     topic = rng.sample(distinct, 4)
     sentences = []
-    for _ in range(rng.randint(2, 3)):
-        size = rng.randint(8, 20)
+    for _ in range(rng.randint(1, 2)):
+        size = rng.randint(12, 24)
         words = [rng.choice(topic if rng.random() < 0.3 else vocab) for _ in range(size)]
         sentences.append(" ".join(words).capitalize() + ".")
     return " ".join(sentences)

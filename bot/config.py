@@ -5,6 +5,7 @@ This is the only module that reads the environment; everything else is handed va
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -132,3 +133,8 @@ def load_settings(**overrides: object) -> Settings:
             key = ".".join(str(p) for p in error["loc"]).upper() or "settings"
             lines.append(f"{key}: {error['msg']}")
         raise SettingsError("invalid settings: " + "; ".join(lines)) from None
+
+
+def child_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment with some keys replaced, for a child process (benchmarks)."""
+    return {**os.environ, **overrides}

@@ -241,3 +241,19 @@ def test_onnx_encoder_gives_torch_vectors_tokens_and_answers(tmp_path: Path) -> 
     questions = varied_questions(base_questions(ROOT), 80)
     expected = [a.to_dict() for a in torch_library.ask_many(questions)]
     assert [a.to_dict() for a in onnx_library.ask_many(questions)] == expected
+
+
+def test_bench_rewrites_only_its_own_block(tmp_path: Path) -> None:
+    from bot.bench import END, START, Figure, render_table, update_doc
+
+    doc = tmp_path / "BENCHMARKS.md"
+    update_doc(doc, "first")
+    assert (
+        doc.read_text().startswith("# Benchmarks") and f"{START}\nfirst\n{END}" in doc.read_text()
+    )
+    doc.write_text(f"# B\n\n## Evaluation\nmine\n\n{START}\nold\n{END}\n\ntail kept\n")
+    table = render_table([("1. Answer", [Figure("ratio", "1.10", "≤ 1.3", True)])])
+    update_doc(doc, table)
+    text = doc.read_text()
+    assert text.startswith("# B\n\n## Evaluation\nmine\n") and text.endswith("\n\ntail kept\n")
+    assert "old" not in text and "| ratio | 1.10 | ≤ 1.3 | yes |" in text

@@ -1,0 +1,310 @@
+"""`storybot bench`: storybot against the floor of its work, each figure a ratio within one run.
+
+Every ratio compares two timings taken side by side in the same run (interleaved where they can
+be), so a machine that is busy with something else slows both sides alike. The table is printed
+and written into docs/BENCHMARKS.md between the `bench:start` and `bench:end` markers, with the
+machine, date and command. Timings are never asserted by the tests; only the answers are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from bot.bench_data import base_questions, varied_questions
+from bot.bench_run import cold_start, memory_of_run, scale
+from bot.config import Settings
+from bot.core import LibraryBuilder, make_builder, make_encoder
+from bot.render import render_html
+from bot.service import StoryService
+from embeddings.encoder import Encoder
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "BENCHMARKS.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+WARM_UP = ("hello", "What is this story about?", "Who is quoted?")
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One line of the table."""
+
+    name: str
+    value: str
+    target: str = ""
+    met: bool | None = None
+    """None for figures reported without a target."""
+
+
+def run_benchmarks(settings: Settings, *, quick: bool = False, write: bool = True) -> int:
+    """Runs every benchmark, prints the table, and (with ``write``) updates docs/BENCHMARKS.md.
+
+    Returns 0, or 1 when a target was missed (the table says which).
+    """
+    started = time.perf_counter()
+    encoder = make_encoder(settings)
+    builder = make_builder(settings, encoder)
+    builder()  # a valid index on disk, for the cold start and every section after
+    base = base_questions(ROOT)
+    questions = varied_questions(base, 60 if quick else 200)
+    burst_questions = varied_questions(base, 128 if quick else 512, seed=5)
+    sections: list[tuple[str, list[Figure]]] = []
+
+    def section(title: str, figures: list[Figure]) -> None:
+        sections.append((title, figures))
+        print(render_table([(title, figures)]), flush=True)
+
+    section("1. Answer overhead", asyncio.run(answer_overhead(builder, encoder, questions)))
+    section("2. Burst throughput", asyncio.run(burst(builder, burst_questions)))
+    section("3. Cold start", cold_start(settings, ROOT, reps=2 if quick else 3))
+    with tempfile.TemporaryDirectory(prefix="storybot-bench-") as tmp:
+        section("4. Reload", asyncio.run(reload_counts(settings, encoder, Path(tmp))))
+        section("5. Scale", scale(settings, ROOT, Path(tmp), 20_000 if quick else 100_000))
+        section("6. Memory", memory_of_run(settings, ROOT, Path(tmp), questions[:40]))
+    seconds = time.perf_counter() - started
+    sections.append(
+        ("Whole run", [Figure("wall time", f"{seconds:.0f} s", "< 300 s", seconds < 300)])
+    )
+    block = "\n".join([machine(quick), "", render_table(sections)])
+    print(f"\nstorybot bench: {seconds:.0f} s")
+    if write and not quick:
+        update_doc(DOC, block)
+        print(f"wrote {DOC.relative_to(ROOT)}")
+    return 1 if any(f.met is False for _, figs in sections for f in figs) else 0
+
+
+async def answer_overhead(
+    builder: LibraryBuilder, encoder: Encoder, questions: Sequence[str]
+) -> list[Figure]:
+    """Question text to Telegram HTML through the bot's service, against a bare encode."""
+    service = StoryService(builder, cache_size=0)  # every question is distinct anyway
+    await service.reload()
+    reference: Encoder | None = getattr(encoder, "reference", None)
+    for q in WARM_UP:  # not in the measured set, so no measured question finds a warm cache
+        render_html(await service.ask(q))
+        encoder.encode([q])
+        if reference is not None:
+            reference.encode([q])
+    lexicon = service.library.searcher.corpus.lexicon
+    pairs = {q: [q, lexicon.query(q).text or q] for q in questions}
+    floor, answer, torch, both = [], [], [], []
+    for q in questions:  # side by side, question by question
+        t0 = time.perf_counter()
+        encoder.encode([q])
+        t1 = time.perf_counter()
+        render_html(await service.ask(q))
+        t2 = time.perf_counter()
+        encoder.encode(pairs[q])
+        floor.append(t1 - t0)
+        answer.append(t2 - t1)
+        both.append(time.perf_counter() - t2)
+        if reference is not None:
+            t3 = time.perf_counter()
+            reference.encode([q])
+            torch.append(time.perf_counter() - t3)
+    await service.close()
+    ratio = statistics.median(answer) / statistics.median(floor)
+    pair = statistics.median(both)
+    figures = [
+        Figure("questions (distinct)", str(len(questions))),
+        Figure(f"median bare encode ({_backend(encoder)})", _ms(statistics.median(floor))),
+        Figure("median question → HTML", _ms(statistics.median(answer))),
+        Figure("overhead ratio (answer / encode)", f"{ratio:.2f}", "≤ 1.3", ratio <= 1.3),
+        Figure(
+            "of which: encode of question + its content words (the search embeds both)",
+            f"{_ms(pair)} ({pair / statistics.median(floor):.2f}× the floor)",
+        ),
+    ]
+    if reference is not None:
+        speedup = statistics.median(torch) / statistics.median(floor)
+        texts = [p.text for p in service.library.passages] if service.ready else []
+        figures += [
+            Figure("median bare encode (torch, reference)", _ms(statistics.median(torch))),
+            Figure(
+                "answer / torch encode",
+                f"{statistics.median(answer) / statistics.median(torch):.2f}",
+            ),
+            Figure("ONNX speed-up per query vs torch", f"{speedup:.1f}×", "≥ 2×", speedup >= 2),
+            _cosine_figure(encoder, reference, texts),
+        ]
+    return figures
+
+
+def _cosine_figure(encoder: Encoder, reference: Encoder, texts: Sequence[str]) -> Figure:
+    if not texts:
+        return Figure("ONNX vs torch cosine (seed passages)", "n/a")
+    lowest = float((encoder.encode(texts) * reference.encode(texts)).sum(axis=1).min())
+    return Figure(
+        f"ONNX vs torch min cosine ({len(texts)} seed passages)",
+        f"{lowest:.6f}",
+        "≥ 0.999",
+        lowest >= 0.999,
+    )
+
+
+async def burst(builder: LibraryBuilder, questions: Sequence[str]) -> list[Figure]:
+    """The same questions one after another, then all at once, through the service.
+
+    Each run gets a freshly built library, so neither finds the other's words cached.
+    """
+    service = StoryService(builder, cache_size=0)
+    await service.reload()
+    for q in WARM_UP:
+        await service.ask(q)
+    t = time.perf_counter()
+    for q in questions:
+        await service.ask(q)
+    serial = time.perf_counter() - t
+    await service.reload()
+    for q in WARM_UP:
+        await service.ask(q)
+    service.batcher.batches.clear()
+    latencies: list[float] = []
+
+    async def timed(q: str) -> None:
+        start = time.perf_counter()
+        await service.ask(q)
+        latencies.append(time.perf_counter() - start)
+
+    t = time.perf_counter()
+    await asyncio.gather(*(timed(q) for q in questions))
+    together = time.perf_counter() - t
+    batches = list(service.batcher.batches)
+    await service.close()
+    speedup = serial / together
+    p99 = statistics.quantiles(latencies, n=100)[98]
+    return [
+        Figure("questions", str(len(questions))),
+        Figure("one by one", f"{len(questions) / serial:.0f} q/s"),
+        Figure("all at once", f"{len(questions) / together:.0f} q/s in {len(batches)} batches"),
+        Figure("burst speed-up", f"{speedup:.1f}×", "≥ 5×", speedup >= 5),
+        Figure("burst latency p50 / p99", f"{_ms(statistics.median(latencies))} / {_ms(p99)}"),
+    ]
+
+
+async def reload_counts(settings: Settings, encoder: Encoder, tmp: Path) -> list[Figure]:
+    """`/reload` with nothing changed, then with one article changed, on a copy of the sources."""
+    sources = tmp / "reload-sources"
+    shutil.copytree(settings.sources_dir, sources)
+    copy = settings.model_copy(update={"sources_dir": sources, "index_dir": tmp / "reload-index"})
+    service = StoryService(make_builder(copy, encoder))
+    first = await service.reload()
+    unchanged = await service.reload()
+    article = sorted(sources.glob("*.txt"))[0]
+    own = [p for p in service.library.passages if p.source_id == article.stem]
+    text = article.read_text("utf-8")
+    probe = own[len(own) // 2].text[:40]
+    line = next((x for x in text.splitlines() if probe in x), max(text.splitlines(), key=len))
+    article.write_text(text.replace(line, line + " The company confirmed it on Tuesday.", 1))
+    changed = await service.reload()
+    await service.close()
+    return [
+        Figure("first build: items embedded", f"{first.embedded} in {first.seconds:.2f} s"),
+        Figure(
+            "unchanged: items embedded",
+            f"{unchanged.embedded} in {unchanged.seconds:.2f} s",
+            "0",
+            unchanged.embedded == 0,
+        ),
+        Figure(
+            f"one paragraph of {article.stem} changed ({len(own)} passages)",
+            f"{changed.embedded} in {changed.seconds:.2f} s ({', '.join(changed.changed)})",
+            "only that article's items",
+            0 < changed.embedded <= 2 * len(own) + 30 and changed.changed == (article.stem,),
+        ),
+    ]
+
+
+def machine(quick: bool) -> str:
+    """Where and how the figures were taken."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in _read("/proc/cpuinfo").splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem = next(
+        (
+            line.split()[1]
+            for line in _read("/proc/meminfo").splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "0",
+    )
+    versions = ", ".join(
+        f"{name} {_version(name)}"
+        for name in ("torch", "onnxruntime", "sentence-transformers", "faiss-cpu")
+    )
+    command = (
+        "storybot " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        if sys.argv
+        else "storybot bench"
+    )
+    return "\n".join(
+        [
+            f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            f"- Command: `{command}`{' (quick)' if quick else ''}",
+            f"- Machine: {cpu}, {len(os.sched_getaffinity(0))} cores, "
+            f"{int(mem) / 2**20:.0f} GiB RAM, {platform.system()} {platform.release()}",
+            f"- Python {platform.python_version()}; {versions}",
+        ]
+    )
+
+
+def render_table(sections: Sequence[tuple[str, Sequence[Figure]]]) -> str:
+    lines = ["| figure | value | target | met |", "| --- | --- | --- | --- |"]
+    for title, figures in sections:
+        lines.append(f"| **{title}** | | | |")
+        for f in figures:
+            met = "" if f.met is None else ("yes" if f.met else "**no**")
+            lines.append(f"| {f.name} | {f.value} | {f.target} | {met} |")
+    return "\n".join(lines)
+
+
+def update_doc(path: Path, block: str) -> None:
+    """Replaces the text between the markers (adding them, or the file, when missing)."""
+    text = path.read_text("utf-8") if path.is_file() else "# Benchmarks\n"
+    fresh = f"{START}\n{block}\n{END}"
+    if START in text and END in text.split(START, 1)[1]:
+        head, rest = text.split(START, 1)
+        text = head + fresh + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n## Speed (`storybot bench`)\n\n" + fresh + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+
+
+def _backend(encoder: Encoder) -> str:
+    return "ONNX Runtime" if hasattr(encoder, "reference") else "torch"
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
