@@ -35,6 +35,38 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "BENCHMARKS.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 WARM_UP = ("hello", "What is this story about?", "Who is quoted?")
+NOTES = """\
+How each figure is taken (`bot/bench.py`, `bot/bench_run.py`, `bot/bench_scale.py`):
+
+1. Distinct questions (the repository's evaluation questions, then chatty, misspelt,
+   keyword-only and off-topic variants), each timed side by side: the bare `encode([question])`
+   of the encoder the bot uses, then `StoryService.ask` + `render_html` (the handlers' path,
+   answer cache off), then the encode of the question and its content words, which the search
+   always embeds together. Medians. The torch model is timed on the same questions as reference.
+2. The same distinct questions through `StoryService.ask`, one after another and then all at
+   once (`asyncio.gather`), each run on a freshly built library so neither finds the other's
+   words cached. Latency is per question, from the burst's start.
+3. Wall time of child processes, interleaved, median of three, after one untimed run (the OS
+   file cache and the exported ONNX graph are warm, as on any restart).
+4. `StoryService.reload` on a copy of the seeds; counts are vectors embedded (passages,
+   sentences and vocabulary words).
+5. A child process writes a corpus of 100,000 synthetic paragraphs from the seeds' words and
+   builds the library on it. Embedding it with the real model would take the projected time
+   shown, so its vectors come from the mean of the real model's word vectors; questions are
+   embedded by the real model. Above 50,000 vectors the index is HNSW (M 32, efSearch 256);
+   recall@10 is the passage index's against brute force for 100 real question vectors. Query
+   p50 is the core's (`Library.ask`), interleaved with the seed library's in the same process.
+6. `storybot run` (as `python -m bot.cli run`) in its own process against the fake Bot API of
+   `tests/fakes` over loopback; VmHWM from `/proc/PID/status` after it answered.
+
+Why some targets are out of reach on this CPU: the search embeds the question and its content
+words (and any word the corpus lacks, once), and that encode alone is about 1.2x the floor;
+ranking and rendering add 1-2 ms of single-threaded Python and the hop to the worker thread.
+The ONNX encode is compute-bound (about 1.2 ms per text even in large batches), so once a
+single question costs about 4 ms instead of 18, batching can only win about 3x, not 5x. Against
+the torch model the issue took as the floor, a whole answer takes less time than torch's bare
+encode, and the first answer of a fresh process comes several times sooner than torch loads.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +109,7 @@ def run_benchmarks(settings: Settings, *, quick: bool = False, write: bool = Tru
     sections.append(
         ("Whole run", [Figure("wall time", f"{seconds:.0f} s", "< 300 s", seconds < 300)])
     )
-    block = "\n".join([machine(quick), "", render_table(sections)])
+    block = "\n".join([machine(quick), "", render_table(sections), "", NOTES.rstrip()])
     print(f"\nstorybot bench: {seconds:.0f} s")
     if write and not quick:
         update_doc(DOC, block)

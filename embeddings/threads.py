@@ -20,6 +20,8 @@ _controller: Any = None
 def one_blas_thread() -> Iterator[None]:
     """Runs NumPy's BLAS on one thread while inside (process-wide; nests across threads).
 
+    The BLAS libraries limited are those loaded when this first runs (NumPy's, SciPy's, FAISS's).
+
     The search's products are small (a few thousand rows at most): waking BLAS's thread pool
     costs more than it saves, and while the encoder's threads still spin it costs milliseconds
     (measured: 3 ms instead of 0.02 ms per question word). One thread gives the same sums.

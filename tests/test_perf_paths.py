@@ -191,7 +191,12 @@ def test_blas_limit_nests_across_threads_and_restores() -> None:
     from threadpoolctl import threadpool_info
 
     def blas_threads() -> list[int]:
-        return [int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
+        """NumPy's BLAS (libraries loaded after the first search, e.g. torch's, are not limited)."""
+        return [
+            int(i["num_threads"])
+            for i in threadpool_info()
+            if i["user_api"] == "blas" and "numpy" in i["filepath"]
+        ]
 
     before = blas_threads()
     with one_blas_thread():
