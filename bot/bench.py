@@ -87,6 +87,9 @@ def run_benchmarks(settings: Settings, *, quick: bool = False, write: bool = Tru
     """
     started = time.perf_counter()
     encoder = make_encoder(settings)
+    warm_up = getattr(encoder, "warm_up", None)
+    if warm_up is not None:
+        warm_up().join()  # nothing loads in the background while the figures are taken
     builder = make_builder(settings, encoder)
     builder()  # a valid index on disk, for the cold start and every section after
     base = base_questions(ROOT)

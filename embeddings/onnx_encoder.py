@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 FORMAT = 1
 MIN_COSINE = 0.999
+WORDS = "words.npy"
 PROBES = (
     "BlackBerry will leave Pakistan at the end of December.",
     "what did the regulator ask for",
@@ -65,6 +66,8 @@ class OnnxEncoder:
         self._threads = threads or len(os.sched_getaffinity(0))
         self._batch_size = batch_size
         self._loading = threading.RLock()
+        self._word_row: dict[str, int] | None = None
+        self._word_vectors = np.zeros((0, 0), dtype=np.float32)
 
     @property
     def name(self) -> str:
@@ -100,10 +103,38 @@ class OnnxEncoder:
         return tokenizer
 
     def warm_up(self) -> threading.Thread:
-        """Loads the graph in a background thread (while the caller reads its index)."""
-        thread = threading.Thread(target=lambda: self.session, name="onnx-warm-up", daemon=True)
+        """Loads the graph, then the word table, in a background thread (while the caller
+        reads its index)."""
+        thread = threading.Thread(target=self._warm, name="onnx-warm-up", daemon=True)
         thread.start()
         return thread
+
+    def _warm(self) -> None:
+        if self.session is not None:
+            self._load_words()
+
+    def _load_words(self) -> None:
+        """Vectors of the vocabulary's whole words, so that a question word the corpus lacks
+        is looked up instead of encoded: read from the cache folder, or made once (20,000-odd
+        words, a few seconds) and saved there."""
+        if self._word_row is not None:
+            return
+        words = sorted(self.dictionary)
+        path = self._cache_dir / WORDS
+        try:
+            vectors = np.load(path, allow_pickle=False)
+            if vectors.shape != (len(words), self.dim) or vectors.dtype != np.float32:
+                raise ValueError("stale word table")
+        except (OSError, ValueError):
+            vectors = np.zeros((len(words), self.dim), dtype=np.float32)
+            for start in range(0, len(words), 256):
+                vectors[start : start + 256] = self._forward(words[start : start + 256])
+            temporary = path.with_name(f"words.{os.getpid()}.tmp")
+            with temporary.open("wb") as handle:
+                np.save(handle, vectors, allow_pickle=False)
+            temporary.replace(path)
+        self._word_vectors = vectors
+        self._word_row = {w: i for i, w in enumerate(words)}  # last: readers check this one
 
     @property
     def session(self) -> Any:
@@ -126,7 +157,13 @@ class OnnxEncoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        todo = list(range(len(texts)))
+        if (table := self._word_row) is not None:
+            known = [i for i in todo if texts[i] in table]
+            if known:
+                out[known] = self._word_vectors[[table[texts[i]] for i in known]]
+                todo = [i for i in todo if texts[i] not in table]
+        order = sorted(todo, key=lambda i: len(texts[i]))
         for start in range(0, len(order), self._batch_size):
             rows = order[start : start + self._batch_size]
             out[rows] = self._forward([texts[i] for i in rows])
@@ -170,6 +207,7 @@ class OnnxEncoder:
         except (OSError, ValueError):
             pass
         folder.mkdir(parents=True, exist_ok=True)
+        (folder / WORDS).unlink(missing_ok=True)  # made by the graph being replaced
         temporary = folder / f"model.{os.getpid()}.onnx.tmp"
         _export_graph(self.reference, temporary)
         self._check(temporary)

@@ -241,6 +241,9 @@ def test_onnx_encoder_gives_torch_vectors_tokens_and_answers(tmp_path: Path) -> 
     assert float((fast.encode(texts) * reference.encode(texts)).sum(axis=1).min()) >= 0.999
     assert [fast.count_tokens(t) for t in texts] == [reference.count_tokens(t) for t in texts]
     assert fast.dictionary == reference.dictionary and fast.dim == reference.dim
+    fast.warm_up().join()  # the word table: question words are looked up, not encoded
+    words = ["handset", "watchdog", "regulator"]
+    assert float((fast.encode(words) * reference.encode(words)).sum(axis=1).min()) >= 0.999
     onnx_library, report = build_library(SEEDS, tmp_path / "index", fast)
     assert report.embedded == 0  # the same vectors under the same name: the index is shared
     questions = varied_questions(base_questions(ROOT), 80)
