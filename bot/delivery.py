@@ -39,7 +39,9 @@ DEADLINES = {
     "getMe": 0.0,  # only called at start-up, which fails fast with one line
 }
 """Seconds to keep retrying, by method."""
-DEFAULT_DEADLINE = 120.0
+DEFAULT_DEADLINE = 60.0
+"""Long enough to ride out a short outage; short enough that a stopping bot (which finishes the
+answers in flight) exits within systemd's default 90 s."""
 _NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 

@@ -26,7 +26,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import texts
@@ -226,10 +226,16 @@ async def unknown_command(update: Update, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     """Logs the failure with its traceback, then tells the user something short."""
     error = context.error
+    if update is None and isinstance(error, NetworkError):  # getUpdates failed; PTB retries it
+        logger.warning("polling Telegram failed (%s); retrying", error)
+        return
     kind = next((k for k in ("message", "callback_query", "inline_query") if _has(update, k)), "")
     logger.error("handling an update (%s) failed", kind or type(update).__name__, exc_info=error)
     text = str(error) if isinstance(error, ServiceError) else texts.SORRY
-    if error is not None and delivery_of(error) is Delivery.UNCERTAIN:
+    delivery = delivery_of(error) if error is not None else Delivery.FAILED
+    if delivery is Delivery.NOT_SENT:  # Telegram stayed unreachable for the whole retry time,
+        return  # so an apology would not get through either
+    if delivery is Delivery.UNCERTAIN:
         text = texts.MAYBE_LOST  # our reply may have arrived: say so rather than send it again
     if isinstance(update, Update) and update.callback_query:
         with contextlib.suppress(TelegramError):

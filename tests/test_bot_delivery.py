@@ -100,7 +100,7 @@ async def test_gives_up_at_the_methods_deadline() -> None:
     clock = Clock()
     with pytest.raises(NetworkError):
         await run(limiter(clock, max_wait=4.0), "sendMessage", Script(*[SERVER_ERROR] * 100))
-    assert sum(clock.waits) <= 120 and clock.waits[-1] == 4.0
+    assert 56 <= sum(clock.waits) <= 60 and clock.waits[-1] == 4.0
     clock = Clock()
     with pytest.raises(NetworkError):
         await run(limiter(clock), "sendChatAction", Script(SERVER_ERROR))

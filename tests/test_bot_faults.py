@@ -7,16 +7,29 @@ be lost), and that a normal question is answered afterwards.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 
+import httpx
 import pytest
+from telegram import Update
+from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot import texts
 from bot.core import LibraryBuilder
+from bot.handlers import on_error
 from tests.fakes.botapi import Delay, Drop, DropAfter, FakeBotApi, Reply, Sent
-from tests.fakes.harness import BotUnderTest, bot_settings, eventually, polling_bot, restart_server
+from tests.fakes.harness import (
+    BotUnderTest,
+    bot_settings,
+    eventually,
+    polling_bot,
+    restart_server,
+    running_bot,
+)
 from tests.fakes.updates import GROUP_ID, USER
 from tests.test_bot_chat import QUESTION, real_builder
 
@@ -204,3 +217,28 @@ async def test_an_update_delivered_twice_is_answered_once(bot: BotUnderTest) -> 
     await asyncio.sleep(0.3)
     assert len(bot.replies(ME)) == 1
     await still_answers(bot)
+
+
+async def test_a_failed_poll_is_one_warning_line(caplog: pytest.LogCaptureFixture) -> None:
+    # run_polling hands getUpdates errors to the error handler with no update; PTB retries them
+    context = SimpleNamespace(error=NetworkError("Bad Gateway"))
+    with caplog.at_level(logging.DEBUG, "bot"):
+        await on_error(None, context)  # type: ignore[arg-type]
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert "polling Telegram failed (Bad Gateway)" in record.getMessage()
+
+
+async def test_no_apology_is_sent_when_telegram_stayed_unreachable(tmp_path: Path) -> None:
+    # The answer was retried for a minute and never got through: an apology would not either,
+    # and trying for another minute would only delay a shutdown.
+    settings = bot_settings(tmp_path)
+    async with running_bot(settings, real_builder(settings)) as bot:
+        update = Update.de_json(bot.api.private(QUESTION), bot.app.bot)
+        refused = NetworkError("httpx.ConnectError")
+        refused.__cause__ = httpx.ConnectError("refused")
+        for error in (refused, NetworkError("Internal Server Error"), RetryAfter(5)):
+            await on_error(update, SimpleNamespace(error=error))  # type: ignore[arg-type]
+        assert bot.replies(ME) == []
+        await on_error(update, SimpleNamespace(error=TimedOut()))  # type: ignore[arg-type]
+        assert [s.text for s in bot.replies(ME)] == [texts.MAYBE_LOST]

@@ -209,8 +209,10 @@ class FakeBotApi(UpdateFactory):
     # --- queueing and waiting ------------------------------------------------------------------
 
     def push(self, update: Json) -> Json:
-        """Queues an update for getUpdates."""
+        """Queues an update for getUpdates, with a new update_id: as on Telegram, ids grow in
+        the order updates are queued (an older id would fall below the bot's offset)."""
         with self._changed:
+            update["update_id"] = self.next_update_id()
             self.pushed_at[update["update_id"]] = time.monotonic()
             self._queue.append(update)
             self._changed.notify_all()

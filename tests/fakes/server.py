@@ -80,6 +80,8 @@ class _Server(ThreadingHTTPServer):
     """Remembers its open connections so that `stop` can cut them (keep-alive outlives
     `shutdown`)."""
 
+    request_queue_size = 1024  # the default 5 resets connections under load, as Telegram won't
+
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.connections: set[socket.socket] = set()
