@@ -19,7 +19,7 @@ def make_encoder(settings: Settings) -> Encoder:
     """The configured encoder: the packaged model unless EMBEDDING_MODEL names a folder.
 
     With ENCODER_BACKEND=auto (the default) it runs through ONNX Runtime when that is installed:
-    the same weights and vectors, about 4x faster per question (see docs/BENCHMARKS.md).
+    the same weights and vectors, 2-3x faster per question (see docs/BENCHMARKS.md).
     """
     torch = SentenceTransformerEncoder(settings.embedding_model)
     backend = settings.encoder_backend
