@@ -18,13 +18,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 from bot.bench_data import base_questions, varied_questions
-from bot.bench_run import cold_start, memory_of_run, scale
+from bot.bench_run import Figure, cold_start, memory_of_run, scale
 from bot.config import Settings
 from bot.core import LibraryBuilder, make_builder, make_encoder
 from bot.render import render_html
@@ -68,17 +67,6 @@ about 4 ms, a batch gains 2-3x, not 5x. The torch encode the issue took as the f
 slower than ONNX Runtime's; against it the whole answer costs about one bare encode, and the
 first answer of a fresh process comes several times sooner than torch has loaded.
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """One line of the table."""
-
-    name: str
-    value: str
-    target: str = ""
-    met: bool | None = None
-    """None for figures reported without a target."""
 
 
 def run_benchmarks(settings: Settings, *, quick: bool = False, write: bool = True) -> int:

@@ -10,13 +10,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, child_environment
-
-if TYPE_CHECKING:
-    from bot.bench import Figure
 
 QUESTION = "When will BlackBerry leave Pakistan?"
 BARE_TORCH = (
@@ -28,10 +25,15 @@ BARE_CONFIGURED = (
 )
 
 
-def _figure(*args: Any) -> Figure:
-    from bot.bench import Figure
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One line of the benchmark table."""
 
-    return Figure(*args)
+    name: str
+    value: str
+    target: str = ""
+    met: bool | None = None
+    """None for figures reported without a target."""
 
 
 def _env(settings: Settings, root: Path, **extra: str) -> dict[str, str]:
@@ -73,26 +75,26 @@ def cold_start(settings: Settings, root: Path, *, reps: int) -> list[Figure]:
     same = t["ask"] / t["configured"]
     vs_torch = t["ask"] / t["torch"]
     return [
-        _figure("`storybot ask` (first answer, warm index)", f"{t['ask']:.2f} s"),
-        _figure("bare model load + one encode, torch", f"{t['torch']:.2f} s"),
-        _figure(
+        Figure("`storybot ask` (first answer, warm index)", f"{t['ask']:.2f} s"),
+        Figure("bare model load + one encode, torch", f"{t['torch']:.2f} s"),
+        Figure(
             f"bare model load + one encode, {settings.encoder_backend} backend",
             f"{t['configured']:.2f} s",
         ),
-        _figure(
+        Figure(
             "cold start ratio (vs the same backend's bare model)",
             f"{same:.2f}",
             "≤ 1.25",
             same <= 1.25,
         ),
-        _figure(
+        Figure(
             "cold start ratio (vs the bare torch model)",
             f"{vs_torch:.2f}",
             "≤ 1.25",
             vs_torch <= 1.25,
         ),
-        _figure("`storybot --help`", f"{t['help']:.2f} s", "instant (< 1 s)", t["help"] < 1),
-        _figure(
+        Figure("`storybot --help`", f"{t['help']:.2f} s", "instant (< 1 s)", t["help"] < 1),
+        Figure(
             "settings error (TOP_K=99)",
             f"{t['bad']:.2f} s, exit {codes['bad']}",
             "instant (< 1 s)",
@@ -114,30 +116,30 @@ def scale(settings: Settings, root: Path, tmp: Path, passages: int) -> list[Figu
     )
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        return [_figure("scale benchmark", f"failed: {tail[0]}", "", False)]
+        return [Figure("scale benchmark", f"failed: {tail[0]}", "", False)]
     r = json.loads(done.stdout.strip().splitlines()[-1])
     ratio = r["query_p50"] / r["seed_query_p50"]
     return [
-        _figure("passages / sentences", f"{r['passages']:,} / {r['sentences']:,}"),
-        _figure(
+        Figure("passages / sentences", f"{r['passages']:,} / {r['sentences']:,}"),
+        Figure(
             "build (stand-in vectors)",
             f"{r['build_seconds']:.0f} s, {r['build_rate']:,.0f} passages/s",
         ),
-        _figure("real model embedding rate", f"{r['embed_rate']:,.0f} texts/s"),
-        _figure(
+        Figure("real model embedding rate", f"{r['embed_rate']:,.0f} texts/s"),
+        Figure(
             "projected build with the real model", f"{r['projected_build_seconds'] / 60:.0f} min"
         ),
-        _figure(
+        Figure(
             "index on disk / peak resident memory",
             f"{r['index_bytes'] / 2**20:,.0f} MiB / {r['peak_rss_kib'] / 2**10:,.0f} MiB",
         ),
-        _figure("index kind", "exact" if r["exact"] else "HNSW (above 50,000 vectors)"),
-        _figure(
+        Figure("index kind", "exact" if r["exact"] else "HNSW (above 50,000 vectors)"),
+        Figure(
             "query p50: seeds / synthetic",
             f"{r['seed_query_p50'] * 1000:.1f} / {r['query_p50'] * 1000:.1f} ms",
         ),
-        _figure("query p50 ratio", f"{ratio:.2f}", "≤ 3", ratio <= 3),
-        _figure(
+        Figure("query p50 ratio", f"{ratio:.2f}", "≤ 3", ratio <= 3),
+        Figure(
             "recall@10 vs exact", f"{r['recall_at_10']:.3f}", "≥ 0.95", r["recall_at_10"] >= 0.95
         ),
     ]
@@ -153,7 +155,7 @@ def memory_of_run(
         from tests.fakes.botapi import TOKEN, FakeBotApi
         from tests.fakes.server import FakeBotServer
     except ImportError:
-        return [_figure("`storybot run` peak memory", "n/a (tests/fakes not available)")]
+        return [Figure("`storybot run` peak memory", "n/a (tests/fakes not available)")]
     api = FakeBotApi()
     with FakeBotServer(api) as server, (tmp / "run.log").open("w") as log:
         env = {
@@ -172,7 +174,7 @@ def memory_of_run(
         )
         try:
             if not api.wait_until(lambda: "getUpdates" in api.methods(), timeout=120):
-                return [_figure("`storybot run` peak memory", "bot did not start", "", False)]
+                return [Figure("`storybot run` peak memory", "bot did not start", "", False)]
             chat = api.private(questions[0])["message"]["chat"]["id"]
             for q in questions:
                 api.push(api.private(q))
@@ -186,7 +188,7 @@ def memory_of_run(
             except subprocess.TimeoutExpired:
                 bot.kill()
     return [
-        _figure(
+        Figure(
             f"`storybot run` peak RSS (VmHWM), seeds, {answered} questions over a fake Bot API",
             f"{peak / 2**10:.0f} MiB",
         )
