@@ -138,9 +138,15 @@ class OnnxEncoder:
 
     @property
     def session(self) -> Any:
+        """The ONNX Runtime session, or None when the graph could not be made (then torch
+        encodes: the same vectors, only slower)."""
         with self._loading:  # one load, however many threads ask first
             if "_session" not in self.__dict__:
-                self.__dict__["_session"] = self._load()
+                try:
+                    self.__dict__["_session"] = self._load()
+                except Exception:
+                    logger.warning("ONNX Runtime unusable; encoding with torch", exc_info=True)
+                    self.__dict__["_session"] = None
             return self.__dict__["_session"]
 
     def _load(self) -> Any:
@@ -156,6 +162,8 @@ class OnnxEncoder:
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self.session is None:
+            return self.reference.encode(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         todo = list(range(len(texts)))
         if (table := self._word_row) is not None:

@@ -265,3 +265,12 @@ def test_bench_rewrites_only_its_own_block(tmp_path: Path) -> None:
     text = doc.read_text()
     assert text.startswith("# B\n\n## Evaluation\nmine\n") and text.endswith("\n\ntail kept\n")
     assert "old" not in text and "| ratio | 1.10 | ≤ 1.3 | yes |" in text
+
+
+def test_onnx_encoder_falls_back_to_torch_when_the_graph_cannot_be_made(tmp_path: Path) -> None:
+    from embeddings.onnx_encoder import OnnxEncoder
+
+    reference = HashEncoder()  # it has no model folder, so there is nothing to export
+    encoder = OnnxEncoder(reference, tmp_path)  # type: ignore[arg-type]
+    assert encoder.session is None
+    assert np.array_equal(encoder.encode(["a text"]), reference.encode(["a text"]))
