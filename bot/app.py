@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import secrets
@@ -53,8 +54,13 @@ DEFAULTS = Defaults(
 )
 
 
+TOKEN_CHECK_SECONDS = 60.0
+"""How often a running bot checks that Telegram still accepts its token (`_watch_token`)."""
+_WATCHDOG, _REJECTED = "storybot.watchdog", "storybot.token_rejected"
+
+
 class BotStartError(SettingsError):
-    """The bot could not start; the message is one line and never contains the token."""
+    """The bot could not start, or had to stop; the message is one line, token-free."""
 
 
 def build_application(
@@ -140,11 +146,33 @@ async def _post_init(application: App) -> None:
     if not report.sources:
         logger.warning("no sources indexed: add some to %s and /reload", rt.settings.sources_dir)
     await set_commands(application, rt.settings.admin_user_ids)
+    application.bot_data[_WATCHDOG] = asyncio.create_task(_watch_token(application))
 
 
 async def _post_shutdown(application: App) -> None:
+    if watchdog := application.bot_data.pop(_WATCHDOG, None):
+        watchdog.cancel()
     rt: handlers.Runtime = application.bot_data[handlers.RUNTIME_KEY]
     await rt.service.close()
+
+
+async def _watch_token(application: App) -> None:
+    """Stops the bot when Telegram stops accepting its token (revoked with @BotFather).
+
+    Polling ends for good on a rejected token, but the process would stay up, deaf, and a
+    supervisor would never notice; `run_bot` turns this stop into a one-line error instead.
+    """
+    while True:
+        await asyncio.sleep(TOKEN_CHECK_SECONDS)
+        try:
+            await application.bot.get_me()
+        except InvalidToken:
+            logger.error("Telegram no longer accepts the token; stopping")
+            application.bot_data[_REJECTED] = True
+            application.stop_running()
+            return
+        except TelegramError:
+            continue  # Telegram unreachable: polling rides that out by itself
 
 
 async def set_commands(application: App, admin_ids: frozenset[int]) -> None:
@@ -211,16 +239,23 @@ def configure_logging(level: str, token: str) -> TokenRedactor:
     return redactor
 
 
-def run_bot(settings: Settings) -> None:
+def run_bot(
+    settings: Settings,
+    *,
+    builder: LibraryBuilder | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+) -> None:
     """Runs the bot until interrupted: long polling, or a webhook server when WEBHOOK_URL is set.
 
+    `builder` and `rate_limiter` replace the defaults (the load tests use a stand-in encoder).
+
     Raises:
-        SettingsError: one line, token-free: the token is missing, malformed or rejected, the
-            Bot API cannot be reached, or the index cannot be built.
+        SettingsError: one line, token-free: the token is missing, malformed or rejected (at
+            start or later), the Bot API cannot be reached, or the index cannot be built.
     """
     token = settings.require_token()
     redactor = configure_logging(settings.log_level, token)
-    application = build_application(settings)
+    application = build_application(settings, builder=builder, rate_limiter=rate_limiter)
     try:
         if settings.webhook_url:
             _run_webhook(application, settings)
@@ -237,6 +272,11 @@ def run_bot(settings: Settings) -> None:
         ) from None
     except ReloadError as exc:
         raise BotStartError(f"cannot build the index: {exc}") from None
+    if application.bot_data.get(_REJECTED):
+        raise BotStartError(
+            "Telegram stopped accepting TELEGRAM_BOT_TOKEN (revoked?): "
+            "get the current one from @BotFather (/token)."
+        )
 
 
 def _run_webhook(application: App, settings: Settings) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,7 +23,7 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 from bot import texts
 from bot.core import LibraryBuilder
 from bot.handlers import on_error
-from tests.fakes.botapi import Delay, Drop, DropAfter, FakeBotApi, Reply, Sent
+from tests.fakes.botapi import TOKEN, Delay, Drop, DropAfter, FakeBotApi, Reply, Sent
 from tests.fakes.harness import (
     BotUnderTest,
     bot_settings,
@@ -30,9 +32,12 @@ from tests.fakes.harness import (
     restart_server,
     running_bot,
 )
+from tests.fakes.server import FakeBotServer
 from tests.fakes.updates import GROUP_ID, USER
-from tests.test_bot_chat import QUESTION, real_builder
+from tests.test_bot_chat import QUESTION, real_builder, write_sources
+from tests.test_bot_e2e import bot_env
 
+ROOT = Path(__file__).resolve().parents[1]
 ME = USER["id"]
 READ_TIMEOUT = 1.0
 pytestmark = pytest.mark.timeout(60)
@@ -242,3 +247,29 @@ async def test_no_apology_is_sent_when_telegram_stayed_unreachable(tmp_path: Pat
         assert bot.replies(ME) == []
         await on_error(update, SimpleNamespace(error=TimedOut()))  # type: ignore[arg-type]
         assert [s.text for s in bot.replies(ME)] == [texts.MAYBE_LOST]
+
+
+def test_a_token_revoked_while_running_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    # Polling ends for good once Telegram rejects the token; the process must not stay up deaf.
+    api = FakeBotApi()
+    sources = write_sources(tmp_path / "sources")
+    with FakeBotServer(api) as server, (tmp_path / "bot.log").open("w+") as log:
+        env = bot_env(server, tmp_path, sources) | {"STORYBOT_TOKEN_CHECK_SECONDS": "0.3"}
+        command = [sys.executable, "-m", "tests.fakes.botprocess"]
+        with subprocess.Popen(command, env=env, cwd=ROOT, stderr=log, text=True) as bot:
+            try:
+                assert api.wait_until(lambda: "getUpdates" in api.methods(), timeout=60)
+                api.push(api.private(QUESTION))
+                assert api.wait_until(lambda: bool(api.sent_to(ME)))
+                api.token = "987654321:AAH-a-new-token-after-revoke_0123456789"
+                code = bot.wait(timeout=30)
+            finally:
+                bot.kill()
+        log.seek(0)
+        output = log.read()
+    lines = [line for line in output.splitlines() if line.startswith("storybot: ")]
+    assert code == 2 and lines == [
+        "storybot: Telegram stopped accepting TELEGRAM_BOT_TOKEN (revoked?): "
+        "get the current one from @BotFather (/token)."
+    ]
+    assert TOKEN.partition(":")[2] not in output

@@ -2,9 +2,10 @@
 
     python -m tests.fakes.botprocess        # settings from the environment, as `storybot run`
 
-It is `bot.app.run_bot` step for step (token-redacting logs, the real Application, long polling)
-except for two seams: the HashEncoder instead of the model, and Telegram's own send limits
-(30 a second, 20 a minute per group) switched off, since the fake server does not enforce them.
+It is `bot.app.run_bot` (token-redacting logs, the real Application, long polling) with two
+seams: the HashEncoder instead of the model, and Telegram's own send limits (30 a second, 20 a
+minute per group) switched off, since the fake server does not enforce them.
+STORYBOT_TOKEN_CHECK_SECONDS shortens how often the running bot checks its token.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import threading
 import time
 
-from bot.app import ALLOWED_UPDATES, build_application, configure_logging
+from bot import app
 from bot.config import SettingsError, load_settings
 from bot.core import make_builder
 from bot.delivery import RetryingRateLimiter
@@ -34,17 +35,15 @@ def _exit_with_parent() -> None:
 def main() -> int:
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it?
     threading.Thread(target=_exit_with_parent, daemon=True).start()
+    if seconds := os.environ.get("STORYBOT_TOKEN_CHECK_SECONDS"):
+        app.TOKEN_CHECK_SECONDS = float(seconds)
     try:
         settings = load_settings()
-        token = settings.require_token()
+        limiter = RetryingRateLimiter(overall_max_rate=0, group_max_rate=0)
+        app.run_bot(settings, builder=make_builder(settings, HashEncoder()), rate_limiter=limiter)
     except SettingsError as exc:
-        print(f"botprocess: {exc}", file=sys.stderr)
+        print(f"storybot: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, token)
-    limiter = RetryingRateLimiter(overall_max_rate=0, group_max_rate=0)
-    builder = make_builder(settings, HashEncoder())
-    application = build_application(settings, builder=builder, rate_limiter=limiter)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
 
 
