@@ -91,7 +91,8 @@ def run_benchmarks(settings: Settings, *, quick: bool = False, write: bool = Tru
         print(render_table([(title, figures)]), flush=True)
 
     section("1. Answer overhead", asyncio.run(answer_overhead(builder, encoder, questions)))
-    section("2. Burst throughput", asyncio.run(burst(builder, burst_questions)))
+    rounds = 2 if quick else 3
+    section("2. Burst throughput", asyncio.run(burst(builder, burst_questions, rounds)))
     section("3. Cold start", cold_start(settings, ROOT, reps=2 if quick else 3))
     with tempfile.TemporaryDirectory(prefix="storybot-bench-") as tmp:
         section("4. Reload", asyncio.run(reload_counts(settings, encoder, Path(tmp))))
@@ -189,12 +190,35 @@ def _cosine_figure(encoder: Encoder, reference: Encoder, texts: Sequence[str]) -
     )
 
 
-async def burst(builder: LibraryBuilder, questions: Sequence[str]) -> list[Figure]:
+async def burst(builder: LibraryBuilder, questions: Sequence[str], rounds: int = 3) -> list[Figure]:
     """The same questions one after another, then all at once, through the service.
 
-    Each run gets a freshly built library, so neither finds the other's words cached.
+    Each run gets a freshly built library, so neither finds the other's words cached. The pair
+    is repeated and the round with the median speed-up is reported: the two halves of a round
+    are seconds apart, and a neighbour's load may land on either.
     """
     service = StoryService(builder, cache_size=0)
+    runs = []
+    for _ in range(rounds):
+        runs.append(await _burst_round(service, questions))
+    await service.close()
+    runs.sort(key=lambda r: r[0] / r[1])
+    serial, together, latencies, batches = runs[len(runs) // 2]
+    speedup = serial / together
+    p99 = statistics.quantiles(latencies, n=100)[98]
+    every = ", ".join(f"{r[0] / r[1]:.1f}×" for r in runs)
+    return [
+        Figure("questions", str(len(questions))),
+        Figure("one by one", f"{len(questions) / serial:.0f} q/s"),
+        Figure("all at once", f"{len(questions) / together:.0f} q/s in {batches} batches"),
+        Figure(f"burst speed-up (median of {every})", f"{speedup:.1f}×", "≥ 5×", speedup >= 5),
+        Figure("burst latency p50 / p99", f"{_ms(statistics.median(latencies))} / {_ms(p99)}"),
+    ]
+
+
+async def _burst_round(
+    service: StoryService, questions: Sequence[str]
+) -> tuple[float, float, list[float], int]:
     await service.reload()
     for q in WARM_UP:
         await service.ask(q)
@@ -205,7 +229,7 @@ async def burst(builder: LibraryBuilder, questions: Sequence[str]) -> list[Figur
     await service.reload()
     for q in WARM_UP:
         await service.ask(q)
-    service.batcher.batches.clear()
+    sent = len(service.batcher.batches)
     latencies: list[float] = []
 
     async def timed(q: str) -> None:
@@ -216,17 +240,7 @@ async def burst(builder: LibraryBuilder, questions: Sequence[str]) -> list[Figur
     t = time.perf_counter()
     await asyncio.gather(*(timed(q) for q in questions))
     together = time.perf_counter() - t
-    batches = list(service.batcher.batches)
-    await service.close()
-    speedup = serial / together
-    p99 = statistics.quantiles(latencies, n=100)[98]
-    return [
-        Figure("questions", str(len(questions))),
-        Figure("one by one", f"{len(questions) / serial:.0f} q/s"),
-        Figure("all at once", f"{len(questions) / together:.0f} q/s in {len(batches)} batches"),
-        Figure("burst speed-up", f"{speedup:.1f}×", "≥ 5×", speedup >= 5),
-        Figure("burst latency p50 / p99", f"{_ms(statistics.median(latencies))} / {_ms(p99)}"),
-    ]
+    return serial, together, latencies, len(service.batcher.batches) - sent
 
 
 async def reload_counts(settings: Settings, encoder: Encoder, tmp: Path) -> list[Figure]:
