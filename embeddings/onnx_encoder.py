@@ -105,7 +105,9 @@ class OnnxEncoder:
     def warm_up(self) -> threading.Thread:
         """Loads the graph, then the word table, in a background thread (while the caller
         reads its index)."""
-        thread = threading.Thread(target=self._warm, name="onnx-warm-up", daemon=True)
+        # Not a daemon: interpreter exit waits for it, instead of tearing ONNX Runtime down
+        # under a running export (which aborts the process: "terminate called without…").
+        thread = threading.Thread(target=self._warm, name="onnx-warm-up", daemon=False)
         thread.start()
         return thread
 

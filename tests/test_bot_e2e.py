@@ -33,6 +33,9 @@ def bot_env(server: FakeBotServer, folder: Path, sources: Path) -> dict[str, str
         "ADMIN_USER_IDS": str(ADMIN["id"]),
         "SOURCES_DIR": str(sources),
         "INDEX_DIR": str(folder / "index"),
+        # An empty model cache: the bot exports its ONNX graph and word table as on a new
+        # machine, and must still start, answer and stop cleanly (a warm ~/.cache hid a crash).
+        "MODEL_CACHE_DIR": str(folder / "model-cache"),
     }
 
 
