@@ -23,6 +23,7 @@ from embeddings.index import VectorIndex
 from embeddings.lexical import Lexicon, Query, content_terms
 from embeddings.models import Answer, Excerpt, Passage, SourceInfo
 from embeddings.terms import TermMatcher, coverage
+from embeddings.text import searchable
 from embeddings.threads import VectorCache, one_blas_thread
 
 DEFAULT_MIN_SCORE = 0.25
@@ -112,6 +113,7 @@ class Searcher:
         """Answers each question; one batched encode for all of them."""
         if not questions:
             return []
+        questions = [searchable(q) for q in questions]
         queries = [self.corpus.lexicon.query(q) for q in questions]
         oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
         term_vectors = self._term_cache.get_many(oov)

@@ -32,6 +32,19 @@ def fold_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def searchable(text: str) -> str:
+    """Text safe to tokenise: lone surrogates and invisible format characters dropped, control
+    characters made spaces, white space folded (a tokenizer raises on a lone surrogate)."""
+    kept = []
+    for char in text:
+        kind = unicodedata.category(char)
+        if kind == "Cc":
+            kept.append(" ")
+        elif kind not in ("Cs", "Cf"):
+            kept.append(char)
+    return fold_space("".join(kept))
+
+
 def normalise(text: str) -> str:
     """The comparison form: NFKC, straight quotes and dashes, folded space, lower case."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)

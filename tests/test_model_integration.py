@@ -95,3 +95,8 @@ def test_retrieval_quality_does_not_regress(
     for metric, least in floor.items():
         assert report.metrics[metric] >= least, (metric, report.metrics, report.misses())
     assert report.metrics["false_abstention"] <= (0.0 if name.startswith("dev") else 0.05)
+
+
+def test_questions_with_lone_surrogates_and_controls_are_answered(library: Library) -> None:
+    answer = library.ask("What is the new exit date?\ud800\x00\u200b")
+    assert answer.answered and json.dumps(answer.to_dict(), ensure_ascii=False).encode("utf-8")

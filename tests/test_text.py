@@ -31,3 +31,10 @@ def test_words_keep_numbers_and_contractions_whole() -> None:
         "won't",
         "comply",
     ]
+
+
+def test_searchable_drops_what_a_tokenizer_cannot_take() -> None:
+    from embeddings.text import searchable
+
+    assert searchable("when\ud800 does\u200b it\x00end?\u202e") == "when does it end?"
+    assert searchable("\u200b\u200c") == ""
