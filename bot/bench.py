@@ -75,6 +75,7 @@ def run_benchmarks(settings: Settings, *, quick: bool = False, write: bool = Tru
     Returns 0, or 1 when a target was missed (the table says which).
     """
     started = time.perf_counter()
+    load = [_read("/proc/loadavg")[:4] or "?"]
     encoder = make_encoder(settings)
     warm_up = getattr(encoder, "warm_up", None)
     if warm_up is not None:
@@ -102,7 +103,7 @@ def run_benchmarks(settings: Settings, *, quick: bool = False, write: bool = Tru
     sections.append(
         ("Whole run", [Figure("wall time", f"{seconds:.0f} s", "< 300 s", seconds < 300)])
     )
-    block = "\n".join([machine(quick), "", render_table(sections), "", NOTES.rstrip()])
+    block = "\n".join([machine(quick, load), "", render_table(sections), "", NOTES.rstrip()])
     print(f"\nstorybot bench: {seconds:.0f} s")
     if write and not quick:
         update_doc(DOC, block)
@@ -276,7 +277,7 @@ async def reload_counts(settings: Settings, encoder: Encoder, tmp: Path) -> list
     ]
 
 
-def machine(quick: bool) -> str:
+def machine(quick: bool, load: Sequence[str]) -> str:
     """Where and how the figures were taken."""
     cpu = next(
         (
@@ -310,6 +311,8 @@ def machine(quick: bool) -> str:
             f"- Machine: {cpu}, {len(os.sched_getaffinity(0))} cores, "
             f"{int(mem) / 2**20:.0f} GiB RAM, {platform.system()} {platform.release()}",
             f"- Python {platform.python_version()}; {versions}",
+            f"- Load average (1 min) at start / end: {load[0]} / {_read('/proc/loadavg')[:4]} "
+            "(other jobs share the cores; each ratio is timed side by side to limit their effect)",
         ]
     )
 
