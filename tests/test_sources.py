@@ -163,5 +163,7 @@ def test_angle_brackets_and_ampersands_in_plain_text_are_prose() -> None:
 
 
 def test_html_fragment_in_plain_text_is_unwrapped_and_unescaped() -> None:
-    text = 'A Headline For The Story Here\n\n<p class="x"><strong>Profits &amp; losses.</strong></p>'
+    text = (
+        'A Headline For The Story Here\n\n<p class="x"><strong>Profits &amp; losses.</strong></p>'
+    )
     assert parse_article("t", text).paragraphs == ("Profits & losses.",)
