@@ -61,7 +61,6 @@ class Scored:
     row: int
     score: float
     confidence: float
-    sentence_row: int
 
 
 @dataclass(slots=True)
@@ -178,10 +177,10 @@ class Searcher:
             rows = np.union1d(rows, extra[bm25[extra] > 0])
         passage_sims = c.passage_index.vectors[rows] @ vectors.T
         passage_sim = passage_sims.max(axis=1)
-        sentence_sim, sentence_row = self._best_sentences(rows, vectors)
+        sentence_sim = self._best_sentences(rows, vectors)
         # Confidence uses the question as asked: its bare content words match off-topic
         # passages too easily ("reset iphone factory settings").
-        raw_sentence, _ = self._best_sentences(rows, vectors[:1])
+        raw_sentence = self._best_sentences(rows, vectors[:1])
         terms = list(dict.fromkeys(query.terms))
         matched = c.terms.matches(terms, rows, term_vectors)
         weights = np.array([c.lexicon.weight(t) for t in terms], dtype=np.float32)
@@ -207,10 +206,7 @@ class Searcher:
         elif kind is not None:
             score = score + w.type_match * supplied
         order = np.argsort(-score, kind="stable")
-        return [
-            Scored(int(rows[i]), float(score[i]), float(confidence[i]), int(sentence_row[i]))
-            for i in order
-        ]
+        return [Scored(int(rows[i]), float(score[i]), float(confidence[i])) for i in order]
 
     def _defines(self, question: str, rows: np.ndarray) -> np.ndarray:
         """1 for passages that expand an acronym the question names ("What is BES?")."""
@@ -264,27 +260,19 @@ class Searcher:
             found.append(c.sentence_owner[s_rows.ravel()])
         return np.unique(np.concatenate(found)).astype(np.int64)
 
-    def _best_sentences(
-        self, rows: np.ndarray, vectors: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """For each passage row: its best sentence's similarity to any of the question vectors
-        (float64, 0 when it has no sentence) and that sentence's row (the first best; -1)."""
+    def _best_sentences(self, rows: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+        """For each passage row, its best sentence's similarity to any of the question vectors
+        (float64, 0 when it has no sentence)."""
         own = [self.corpus.passage_sentences[int(r)] for r in rows]
         lengths = np.fromiter((len(o) for o in own), dtype=np.int64, count=len(own))
         best = np.zeros(len(rows), dtype=np.float64)
-        where = np.full(len(rows), -1, dtype=np.int64)
         has = np.flatnonzero(lengths)
         if not has.size:
-            return best, where
+            return best
         flat = np.concatenate([own[i] for i in has])
         sims = (self.corpus.sentence_index.vectors[flat] @ vectors.T).max(axis=1)
-        segment = np.repeat(np.arange(has.size), lengths[has])
-        top = np.maximum.reduceat(sims, np.concatenate(([0], np.cumsum(lengths[has])[:-1])))
-        hits = np.flatnonzero(sims == top[segment])
-        _, first = np.unique(segment[hits], return_index=True)
-        best[has] = top
-        where[has] = flat[hits[first]]
-        return best, where
+        best[has] = np.maximum.reduceat(sims, np.concatenate(([0], np.cumsum(lengths[has])[:-1])))
+        return best
 
 
 def _group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:
