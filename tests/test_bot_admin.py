@@ -4,39 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import tomllib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.uploads import safe_stem, set_metadata
-from tests.fakes.botapi import FakeBotApi
-from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
+from tests.fakes.harness import BotUnderTest
 from tests.fakes.library import ControlledBuilder
 from tests.fakes.updates import ADMIN, USER
-from tests.test_bot_chat import QUESTION, real_builder
+from tests.test_bot_chat import QUESTION
 
 BOSS, ME = ADMIN["id"], USER["id"]
 NEW_SOURCE = b"Nokia story\n\nNokia opens a factory in Lahore next spring.\n\nIt hires 300 people."
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return bot_settings(tmp_path)
-
-
-@pytest.fixture
-def builder(settings: Settings) -> ControlledBuilder:
-    return ControlledBuilder(real_builder(settings))
-
-
-@pytest.fixture
-async def bot(settings: Settings, builder: ControlledBuilder) -> AsyncIterator[BotUnderTest]:
-    api = FakeBotApi()
-    api.private_chat(ADMIN)  # the admin has talked to the bot before, so their menu can be set
-    async with running_bot(settings, builder, api) as bot:
-        yield bot
 
 
 async def test_command_menus_for_everyone_and_for_admins(bot: BotUnderTest) -> None:

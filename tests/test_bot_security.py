@@ -11,7 +11,7 @@ import io
 import logging
 import os
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,8 +21,8 @@ from bot import texts
 from bot.app import configure_logging
 from bot.config import Settings
 from bot.uploads import save_source
-from tests.fakes.botapi import TOKEN, Delay, Drop, FakeBotApi, Reply
-from tests.fakes.harness import BotUnderTest, bot_settings, eventually, polling_bot, running_bot
+from tests.fakes.botapi import TOKEN, Delay, Drop, Reply
+from tests.fakes.harness import BotUnderTest, bot_settings, eventually, polling_bot
 from tests.fakes.library import ControlledBuilder
 from tests.fakes.updates import ADMIN, GROUP_ID, USER, Json
 from tests.test_bot_chat import QUESTION, real_builder
@@ -33,24 +33,6 @@ GROUP_OWNER: Json = {"id": 2001, "is_bot": False, "first_name": "Owner", "userna
 ANONYMOUS_ADMIN: Json = {"id": 1087968824, "is_bot": True, "first_name": "Group"}
 NOKIA = b"Nokia plant\n\nNokia will open a phone factory in Lahore next spring."
 SECRET = TOKEN.partition(":")[2]
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return bot_settings(tmp_path)
-
-
-@pytest.fixture
-def builder(settings: Settings) -> ControlledBuilder:
-    return ControlledBuilder(real_builder(settings))
-
-
-@pytest.fixture
-async def bot(settings: Settings, builder: ControlledBuilder) -> AsyncIterator[BotUnderTest]:
-    api = FakeBotApi()
-    api.private_chat(ADMIN)
-    async with running_bot(settings, builder, api) as bot:
-        yield bot
 
 
 def folder_state(settings: Settings) -> dict[str, bytes]:
