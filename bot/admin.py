@@ -67,7 +67,8 @@ async def reload_command(update: Update, context: Context) -> None:
 
 
 async def remove_command(update: Update, context: Context) -> None:
-    """/remove SOURCE_ID: delete that source's file, after checking the id exists."""
+    """/remove SOURCE_ID: delete that source's file, after checking the id exists and that it
+    is not the last source (which an admin replaces by adding the new one first)."""
     if not (rt := await _admin(update, context)):
         return
     source_id = (context.args or [""])[0]
@@ -77,6 +78,9 @@ async def remove_command(update: Update, context: Context) -> None:
             f"There is no source <code>{html.escape(source_id or '?')}</code>. "
             "The ids are listed in /sources; use <code>/remove SOURCE_ID</code>."
         )
+        return
+    if _last_source(rt, source_id):
+        await message_of(update).reply_html(texts.last_source(source_id))
         return
     for path in files:
         path.unlink(missing_ok=True)
@@ -172,6 +176,13 @@ async def _add(update: Update, context: Context, rt: Runtime, pending: Upload) -
             f"Added <code>{html.escape(source_id)}</code>: {passages} indexed.{note}\n\n"
             + render_report(report)
         )
+
+
+def _last_source(rt: Runtime, source_id: str) -> bool:
+    """Whether `source_id` is the only source the index serves: a reload without it would be
+    refused (an emptied folder never wipes the index), so the old index would keep quoting it."""
+    indexed = {summary.info.id for summary in rt.service.sources}
+    return indexed == {source_id}
 
 
 def _pending(context: Context) -> OrderedDict[str, Upload]:

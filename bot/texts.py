@@ -77,6 +77,17 @@ def inline_hint_message(bot_name: str) -> str:
     return f"Ask me about the story: type @{bot_name} followed by a question."
 
 
+def last_source(source_id: str) -> str:
+    """Why /remove of the only indexed source changes nothing."""
+    name = f"<code>{html.escape(source_id)}</code>"
+    return (
+        f"{name} is the only source left, so nothing was removed: without it I would have "
+        "nothing to quote. Add another source first (send its file here), then "
+        f"<code>/remove {html.escape(source_id)}</code>. To update this source instead, "
+        "send a file with the same name."
+    )
+
+
 def more(count: int) -> str:
     """The label of the button that expands a compact group answer."""
     return f"More sources ({count})"

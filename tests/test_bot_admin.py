@@ -98,6 +98,24 @@ async def test_remove_checks_the_id_first(bot: BotUnderTest, tmp_path: Path) -> 
     assert "1 sources" in bot.last(ME).text
 
 
+async def test_remove_refuses_the_last_source_until_another_is_added(
+    bot: BotUnderTest, builder: ControlledBuilder, tmp_path: Path
+) -> None:
+    folder = tmp_path / "sources"
+    await bot.send(bot.api.private("/remove b", user=ADMIN))
+    await bot.send(bot.api.private("/remove a", user=ADMIN))
+    refusal = bot.last(BOSS).text
+    assert "a is the only source left, so nothing was removed" in refusal
+    assert "/remove a" in refusal and (folder / "a.txt").exists() and builder.builds == 2
+    await bot.send(bot.api.private(QUESTION))
+    assert "December 30" in bot.last(ME).text  # still quoting the source that was kept
+    await bot.send(bot.api.document("nokia.txt", NEW_SOURCE))
+    await bot.send(bot.api.private("/remove a", user=ADMIN))
+    assert "Removed: a" in bot.last(BOSS).text and not (folder / "a.txt").exists()
+    await bot.send(bot.api.private(QUESTION))
+    assert "<blockquote>" not in bot.last(ME).html  # the old index no longer serves it
+
+
 async def test_stats_and_admin_help(bot: BotUnderTest) -> None:
     await bot.send(bot.api.private(QUESTION))
     await bot.send(bot.api.private("Who won the football cup?"))
