@@ -23,7 +23,7 @@ from embeddings.index import VectorIndex
 from embeddings.lexical import Lexicon, Query, content_terms
 from embeddings.models import Answer, Excerpt, Passage, SourceInfo
 from embeddings.terms import TermMatcher, coverage
-from embeddings.text import searchable
+from embeddings.text import searchable, words
 from embeddings.threads import VectorCache, one_blas_thread
 
 DEFAULT_MIN_SCORE = 0.25
@@ -35,9 +35,13 @@ oblique answerable paraphrases sit at 0.20-0.30; see docs/RETRIEVAL.md for the d
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _STANDS_FOR = re.compile(r"\bwhat (?:does|do|is) (?:the )?([a-z]{2,6})\s+(?:stand for|mean)", re.I)
 COUNTED_MATCH = 0.8
+"""How well a passage must cover the thing a "how many …" question counts."""
+ESCALATE_BELOW = 0.4
+"""Below this confidence the question's content words are embedded too and it is ranked again."""
+ESCALATE_MARGIN = 0.02
+"""… and likewise when the best two passages score closer than this."""
 LITERAL_CONFIDENCE = 0.5
 """Confidence of a passage that contains every content word of the question."""
-"""How well a passage must cover the thing a "how many …" question counts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +113,14 @@ class Searcher:
             corpus.passage_sentences = _group_rows(corpus.sentence_owner, len(corpus.passages))
 
     def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
-        """Answers each question; one batched encode for all of them."""
+        """Answers each question; one batched encode for all of them.
+
+        The search is a two-step cascade. Each question is first ranked with its own vector.
+        Only where that leaves it unsure (`_unsure`) are its bare content words embedded too,
+        in a second batched encode, and it is ranked again with both vectors: chatty and
+        oblique questions match better without their filler, while the clear majority is
+        answered by one encode (docs/RETRIEVAL.md, "Cascade").
+        """
         if not questions:
             return []
         questions = [searchable(q) for q in questions]
@@ -117,30 +128,56 @@ class Searcher:
         oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
         term_vectors = self._term_cache.get_many(oov)
         missing = [t for t in oov if t not in term_vectors]
-        texts = []
-        for question, query in zip(questions, queries, strict=True):
-            texts += [_dense_text(question, query), query.text or question]
-        vectors = self.encoder.encode([*texts, *missing])
-        fresh = {t: v.copy() for t, v in zip(missing, vectors[len(texts) :], strict=True)}
+        texts = [_dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
+        encoded = self.encoder.encode([*texts, *missing])
+        fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
         self._term_cache.put_many(fresh)
         term_vectors |= fresh
+        vectors = [encoded[i : i + 1] for i in range(len(texts))]
+        k = k or self.k
         with one_blas_thread():
+            ranked = [
+                self._rank(q, query, v, term_vectors)
+                for q, query, v in zip(questions, queries, vectors, strict=True)
+            ]
+            unsure = [
+                i
+                for i, r in enumerate(ranked)
+                if self._unsure(r) and _words_differ(texts[i], queries[i].text)
+            ]
+            if unsure:
+                words = self.encoder.encode([queries[i].text for i in unsure])
+                for i, v in zip(unsure, words, strict=True):
+                    vectors[i] = np.vstack([vectors[i], v[None, :]])
+                    ranked[i] = self._rank(questions[i], queries[i], vectors[i], term_vectors)
             return [
-                self._answer(question, query, vectors[2 * i : 2 * i + 2], term_vectors, k or self.k)
-                for i, (question, query) in enumerate(zip(questions, queries, strict=True))
+                self._answer(q, query, v[0], r, k)
+                for q, query, v, r in zip(questions, queries, vectors, ranked, strict=True)
             ]
 
-    def _answer(
+    def _rank(
         self,
         question: str,
         query: Query,
         vectors: np.ndarray,
         term_vectors: Mapping[str, np.ndarray],
-        k: int,
-    ) -> Answer:
+    ) -> list[Scored]:
         if not query.terms or not len(self.corpus.passages):
-            return Answer(question)
-        ranked = self.rank(question, query, vectors, term_vectors)
+            return []
+        return self.rank(question, query, vectors, term_vectors)
+
+    def _unsure(self, ranked: Sequence[Scored]) -> bool:
+        """Could the content words' vector change this ranking: is the best passage weakly
+        related, or barely ahead of the next one?"""
+        if not ranked:
+            return False
+        if ranked[0].confidence < ESCALATE_BELOW:
+            return True
+        return len(ranked) > 1 and ranked[0].score - ranked[1].score < ESCALATE_MARGIN
+
+    def _answer(
+        self, question: str, query: Query, vector: np.ndarray, ranked: Sequence[Scored], k: int
+    ) -> Answer:
         if not ranked or ranked[0].confidence < self.min_score:
             return Answer(question)
         best = ranked[0].score
@@ -149,9 +186,7 @@ class Searcher:
             for s in ranked
             if s.confidence >= self.min_score and s.score >= best - self.weights.related_margin
         ]
-        excerpts: list[Excerpt] = self._excerpts.make(
-            keep, query, vectors[0], k, asked_type(question)
-        )
+        excerpts: list[Excerpt] = self._excerpts.make(keep, query, vector, k, asked_type(question))
         return Answer(question, tuple(excerpts))
 
     def rank(
@@ -163,9 +198,9 @@ class Searcher:
     ) -> list[Scored]:
         """All candidate passages with their fused score and confidence, best first.
 
-        ``vectors`` holds the question's embedding and that of its content words alone
-        (chatty questions match better without their filler); a passage's dense similarity is
-        the better of the two against the passage and against its best sentence.
+        ``vectors`` holds the question's embedding, then optionally that of its content words
+        alone (chatty questions match better without their filler); a passage's dense
+        similarity is the best of them against the passage and against its best sentence.
         """
         c = self.corpus
         w = self.weights
@@ -180,7 +215,7 @@ class Searcher:
         sentence_sim = self._best_sentences(rows, vectors)
         # Confidence uses the question as asked: its bare content words match off-topic
         # passages too easily ("reset iphone factory settings").
-        raw_sentence = self._best_sentences(rows, vectors[:1])
+        raw_sentence = self._best_sentences(rows, vectors[:1]) if len(vectors) > 1 else sentence_sim
         terms = list(dict.fromkeys(query.terms))
         matched = c.terms.matches(terms, rows, term_vectors)
         weights = np.array([c.lexicon.weight(t) for t in terms], dtype=np.float32)
@@ -288,6 +323,11 @@ def _dense_text(question: str, query: Query) -> str:
     for typed, fixed in query.corrected:
         text = _replace_word(text, typed, fixed)
     return text
+
+
+def _words_differ(text: str, content: str) -> bool:
+    """Does the text say more than its content words (so that they embed differently)?"""
+    return bool(content) and " ".join(words(text)).casefold() != content
 
 
 def _replace_word(text: str, old: str, new: str) -> str:

@@ -1,8 +1,10 @@
 """The fused ranking: each signal moves a passage the way it should (hashing encoder)."""
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from embeddings.encoder import HashEncoder
@@ -107,3 +109,69 @@ def test_a_question_whose_every_word_is_in_a_passage_is_on_topic(tmp_path: Path)
     assert lib.ask("secusmart radios").answered
     assert not lib.ask("Secusmart Mars").answered
     assert not lib.ask("How much did Secusmart pay for the harbour office?").answered
+
+
+class CountingEncoder(HashEncoder):
+    """Records the texts of every encode call."""
+
+    def __init__(self) -> None:
+        super().__init__(dim=256)
+        self.texts: list[list[str]] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.append(list(texts))
+        return super().encode(texts)
+
+
+@pytest.fixture
+def counted(tmp_path: Path) -> tuple[Library, CountingEncoder]:
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "story.txt").write_text(TEXT, "utf-8")
+    encoder = CountingEncoder()
+    lib, _ = build_library(
+        tmp_path / "s", tmp_path / "i", encoder, options=SearchOptions(min_score=0.05)
+    )
+    encoder.texts.clear()
+    return lib, encoder
+
+
+def test_a_sure_question_is_answered_with_one_encode(
+    counted: tuple[Library, CountingEncoder],
+) -> None:
+    lib, encoder = counted
+    question = "Secusmart, a small maker of encrypted radios, bought the old harbour office."
+    query = lib.searcher.corpus.lexicon.query(question)
+    ranked = lib.searcher.rank(question, query, encoder.encode([question]), {})
+    assert not lib.searcher._unsure(ranked)  # the premise: one vector settles it
+    encoder.texts.clear()
+    assert lib.ask(question).answered
+    assert encoder.texts == [[question]]
+
+
+def test_an_unsure_question_is_ranked_again_with_its_content_words(
+    counted: tuple[Library, CountingEncoder],
+) -> None:
+    lib, encoder = counted
+    searcher = lib.searcher
+    question = "lol ok so what happens to the ferry thing??"
+    query = searcher.corpus.lexicon.query(question)
+    ranked = searcher.rank(question, query, encoder.encode([question]), {})
+    assert searcher._unsure(ranked)  # the premise: one vector leaves it unsure
+    encoder.texts.clear()
+    answer = lib.ask(question)
+    assert [texts[0] for texts in encoder.texts] == [question, query.text]
+    both = searcher.rank(question, query, encoder.encode([question, query.text]), {})
+    assert answer.excerpts[0].paragraph == searcher.corpus.passages[both[0].row].paragraph
+
+
+def test_a_question_of_content_words_only_is_never_encoded_twice(
+    counted: tuple[Library, CountingEncoder],
+) -> None:
+    lib, encoder = counted
+    question = "radios fishermen"
+    query = lib.searcher.corpus.lexicon.query(question)
+    ranked = lib.searcher.rank(question, query, encoder.encode([question]), {})
+    assert lib.searcher._unsure(ranked)  # the premise: no passage is close
+    encoder.texts.clear()
+    lib.ask(question)
+    assert [texts[0] for texts in encoder.texts] == [question]
