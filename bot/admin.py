@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import texts
-from bot.handlers import Context, Runtime, message_of, runtime
+from bot.handlers import Context, Runtime, Tally, message_of, runtime
 from bot.service import ReloadError, Stats
 from bot.uploads import (
     UPLOAD_SUFFIXES,
@@ -89,9 +89,9 @@ async def remove_command(update: Update, context: Context) -> None:
 
 
 async def stats_command(update: Update, context: Context) -> None:
-    """/stats: uptime, questions, answered vs not found, median time, index size."""
+    """/stats: uptime, chat questions and inline queries apart, median time, index size."""
     if rt := await _admin(update, context):
-        await message_of(update).reply_html(render_stats(rt.service.stats()))
+        await message_of(update).reply_html(render_stats(rt.service.stats(), rt.chat, rt.inline))
 
 
 async def upload(update: Update, context: Context) -> None:
@@ -240,15 +240,21 @@ def render_report(report: BuildReport) -> str:
     return "\n".join(lines)
 
 
-def render_stats(stats: Stats) -> str:
-    """/stats as HTML."""
+def render_stats(stats: Stats, chat: Tally, inline: Tally) -> str:
+    """/stats as HTML: questions in chats and inline queries counted apart."""
     median = f"{stats.median_seconds * 1000:.0f} ms" if stats.median_seconds is not None else "–"
     hours, rest = divmod(int(stats.uptime_seconds), 3600)
     return (
         f"<b>Up</b> {hours} h {rest // 60} min\n"
-        f"<b>Questions</b> {stats.questions}: {stats.answered} answered, "
-        f"{stats.not_found} not found\n"
+        f"<b>Questions in chats</b> {_tally(chat)}\n"
+        f"<b>Inline queries</b> {_tally(inline)}\n"
         f"<b>Median answer time</b> {median}\n"
         f"<b>Index</b> {stats.sources} sources, {stats.passages} passages "
         f"({stats.reloads} loads)"
     )
+
+
+def _tally(tally: Tally) -> str:
+    slowed = f", {tally.slowed} slowed down" if tally.slowed else ""
+    asked = tally.answered + tally.not_found
+    return f"{asked}: {tally.answered} answered, {tally.not_found} not found{slowed}"

@@ -96,8 +96,11 @@ def build_application(
         app_builder = app_builder.get_updates_request(get_updates_request)
     application: App = app_builder.build()
     service = StoryService(builder or make_builder(settings), k=settings.top_k)
-    flood = FloodGuard(settings.flood_questions, settings.flood_window_seconds)
-    application.bot_data[handlers.RUNTIME_KEY] = handlers.Runtime(settings, service, flood)
+    window = settings.flood_window_seconds
+    flood = FloodGuard(settings.flood_questions, window)
+    inline_flood = FloodGuard(settings.flood_questions * handlers.INLINE_FLOOD_FACTOR, window)
+    rt = handlers.Runtime(settings, service, flood, inline_flood)
+    application.bot_data[handlers.RUNTIME_KEY] = rt
     register_handlers(application)
     return application
 

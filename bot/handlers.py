@@ -20,6 +20,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     Message,
     MessageEntity,
@@ -44,6 +45,9 @@ Context = ContextTypes.DEFAULT_TYPE
 RUNTIME_KEY = "storybot"
 MORE = "more"
 INLINE_CACHE_SECONDS = 300
+INLINE_FLOOD_FACTOR = 3
+"""Inline queries get this many times `FLOOD_QUESTIONS` per window: clients send one as the user
+types, so a single question is often several queries."""
 ASKED_KEPT = 5000
 
 
@@ -93,12 +97,32 @@ def _bound(items: OrderedDict[Any, Any], size: int) -> None:
 
 
 @dataclass
+class Tally:
+    """Questions of one kind (in chats, or inline) for /stats."""
+
+    answered: int = 0
+    not_found: int = 0
+    slowed: int = 0
+    """Refused by the flood guard, so never searched."""
+
+    def count(self, answer: Answer) -> None:
+        if answer.answered:
+            self.answered += 1
+        else:
+            self.not_found += 1
+
+
+@dataclass
 class Runtime:
-    """Everything the handlers share: settings, the service, the flood guard, recent answers."""
+    """Everything the handlers share: settings, the service, the flood guards, recent answers."""
 
     settings: Settings
     service: StoryService
     flood: FloodGuard
+    inline_flood: FloodGuard
+    """A separate, larger budget for inline queries (`INLINE_FLOOD_FACTOR`)."""
+    chat: Tally = field(default_factory=Tally)
+    inline: Tally = field(default_factory=Tally)
     answers: AnswerCache = field(default_factory=AnswerCache)
     seen: RecentIds = field(default_factory=RecentIds)
     asked: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
@@ -209,7 +233,13 @@ async def inline_query(update: Update, context: Context) -> None:
     if not question:
         await query.answer([_hint_result(context.bot.username)], cache_time=3600)
         return
+    if rt.inline_flood.check(query.from_user.id) is not Verdict.ALLOW:
+        rt.inline.slowed += 1  # no results, a notice above them, not cached for anyone else
+        button = InlineQueryResultsButton(texts.INLINE_SLOW_DOWN, start_parameter="slow_down")
+        await query.answer([], cache_time=0, is_personal=True, button=button)
+        return
     answer = await rt.service.ask(question)
+    rt.inline.count(answer)
     await query.answer(inline_results(answer), cache_time=INLINE_CACHE_SECONDS)
 
 
@@ -265,6 +295,7 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
         with contextlib.suppress(TelegramError):
             await message.reply_chat_action(ChatAction.TYPING)
     answer = await _ask(rt, question, _earlier_question(message, context.bot, rt))
+    rt.chat.count(answer)
     more = len(answer.excerpts) - 1 if group else 0
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.more(more), callback_data=MORE)]])
     sent = await reply_html(message, render_html(answer, compact=group), markup if more else None)
@@ -311,6 +342,8 @@ def _addresses(answer: Answer, question: str) -> bool:
 async def _within_flood_limit(message: Message, rt: Runtime) -> bool:
     sender = message.sender_chat or message.from_user or message.chat  # channels share one user
     verdict = rt.flood.check(sender.id)
+    if verdict is not Verdict.ALLOW:
+        rt.chat.slowed += 1
     if verdict is Verdict.WARN:
         await message.reply_text(texts.SLOW_DOWN)
     return verdict is Verdict.ALLOW

@@ -27,6 +27,7 @@ NOT_ADMIN = "Sorry, only the bot's admins can do that."
 INLINE_NONE = "The sources don't answer that"
 INLINE_HINT = "Ask a question about the story"
 INLINE_HINT_MORE = "You get verbatim quotes from the sources, with citations."
+INLINE_SLOW_DOWN = "Too many questions: wait a moment, then type again"
 
 _HOW = (
     "<b>How to ask</b>\n"

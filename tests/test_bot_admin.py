@@ -119,9 +119,12 @@ async def test_remove_refuses_the_last_source_until_another_is_added(
 async def test_stats_and_admin_help(bot: BotUnderTest) -> None:
     await bot.send(bot.api.private(QUESTION))
     await bot.send(bot.api.private("Who won the football cup?"))
+    for query in (QUESTION, "BlackBerry servers", "Who won the football cup?", " "):
+        await bot.send(bot.api.inline(query))
     await bot.send(bot.api.private("/stats", user=ADMIN))
     stats = bot.last(BOSS).text
-    assert "Questions 2: 1 answered, 1 not found" in stats
+    assert "Questions in chats 2: 1 answered, 1 not found\n" in stats
+    assert "Inline queries 3: 2 answered, 1 not found\n" in stats  # the empty one is a hint
     assert "2 sources, 2 passages" in stats and "Median answer time" in stats
     await bot.send(bot.api.private("/help", user=ADMIN))
     assert "/reload" in bot.last(BOSS).text

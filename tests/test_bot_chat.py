@@ -11,12 +11,14 @@ from telegram.ext import AIORateLimiter
 
 from bot.config import Settings
 from bot.core import LibraryBuilder, make_builder
+from bot.handlers import INLINE_FLOOD_FACTOR, RUNTIME_KEY
+from bot.texts import INLINE_SLOW_DOWN
 from embeddings.encoder import HashEncoder
 from tests.fakes.botapi import BOT_USERNAME, FakeBotApi
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
 from tests.fakes.library import FakeBuilder
 from tests.fakes.tghtml import utf16_len
-from tests.fakes.updates import GROUP_ID, OTHER, USER
+from tests.fakes.updates import ADMIN, GROUP_ID, OTHER, USER
 
 QUESTION = "When will BlackBerry leave Pakistan?"
 UNANSWERABLE = "Who won the football cup?"
@@ -131,7 +133,10 @@ async def test_flood_guard_says_slow_down_once(tmp_path: Path) -> None:
         for _ in range(5):
             await bot.send(bot.api.private(QUESTION))
         texts = [s.text for s in bot.replies(ME)]
+        await bot.send(bot.api.private("/stats", user=ADMIN))
+        stats = bot.last(ADMIN["id"]).text
     assert len(texts) == 3 and "slow" in texts[2].lower()
+    assert "Questions in chats 2: 2 answered, 0 not found, 3 slowed down" in stats
 
 
 async def test_rejected_markup_falls_back_to_plain_text(bot: BotUnderTest) -> None:
@@ -232,6 +237,35 @@ async def test_inline_empty_and_unanswerable_queries(bot: BotUnderTest) -> None:
     [nothing] = bot.api.inline_answers[none["inline_query"]["id"]]["results"]
     assert hint["id"] == "hint" and "question" in hint["title"]
     assert nothing["id"] == "none" and "<blockquote>" not in str(nothing)
+
+
+async def test_inline_queries_over_the_flood_limit_get_one_empty_answer_unsearched(
+    bot: BotUnderTest,
+) -> None:
+    service = bot.app.bot_data[RUNTIME_KEY].service
+    limit = 5 * INLINE_FLOOD_FACTOR  # the fixture's FLOOD_QUESTIONS is 5
+    updates = [bot.api.inline(f"{QUESTION} {n}") for n in range(limit + 3)]
+    for update in updates:
+        await bot.send(update)
+    ids = [u["inline_query"]["id"] for u in updates]
+    answered = [
+        c.params["inline_query_id"] for c in bot.api.calls if c.method == "answerInlineQuery"
+    ]
+    assert answered == ids  # every query answered exactly once, in order
+    assert service.stats().questions == limit  # the ones over the limit were never searched
+    for query_id in ids[limit:]:
+        answer = bot.api.inline_answers[query_id]
+        assert answer["results"] == [] and answer["is_personal"] and answer["cache_time"] == 0
+        assert answer["button"]["text"] == INLINE_SLOW_DOWN
+    other = bot.api.inline(QUESTION, user=OTHER)  # other users keep their own budget,
+    await bot.send(other)
+    assert bot.api.inline_answers[other["inline_query"]["id"]]["results"]
+    await bot.send(bot.api.private(QUESTION))  # and so do questions in chats
+    assert "<blockquote>" in bot.last(ME).html
+    await bot.send(bot.api.private("/stats", user=ADMIN))
+    stats = bot.last(ADMIN["id"]).text
+    assert f"Inline queries {limit + 1}: {limit + 1} answered, 0 not found, 3 slowed down" in stats
+    assert "Questions in chats 1: 1 answered, 0 not found\n" in stats
 
 
 async def test_polling_through_the_fake_transport(tmp_path: Path) -> None:
