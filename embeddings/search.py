@@ -109,6 +109,8 @@ class Searcher:
         self._excerpts = ExcerptMaker(corpus)
         self._term_cache = VectorCache(4096)
         """Vectors of question words the corpus never uses: chats repeat their words."""
+        self._supplied: dict[AnswerType, dict[int, bool]] = {}
+        """Per answer type, which passage rows supply one (filled as questions ask)."""
         if not corpus.passage_sentences:
             corpus.passage_sentences = _group_rows(corpus.sentence_owner, len(corpus.passages))
 
@@ -276,7 +278,12 @@ class Searcher:
         """Which passages can give the kind of answer asked for (all of them for no kind)."""
         if kind is None:
             return np.ones(len(rows), dtype=bool)
-        ok = np.array([supplies(self.corpus.passages[int(r)].text, kind) for r in rows], dtype=bool)
+        known = self._supplied.setdefault(kind, {})
+        for r in rows:
+            row = int(r)
+            if row not in known:  # a regex over the passage, once per kind and snapshot
+                known[row] = supplies(self.corpus.passages[row].text, kind)
+        ok = np.fromiter((known[int(r)] for r in rows), dtype=bool, count=len(rows))
         if kind is AnswerType.NUMBER:
             counted = [terms.index(t) for t in content_terms(counted_words(question)) if t in terms]
             counted = [j for j in counted if self.corpus.lexicon.weight(terms[j]) > 0.5]

@@ -99,16 +99,17 @@ class TermMatcher:
         if not found or not len(self._vectors):
             return matched
         columns = np.array([j for j, _ in found], dtype=np.int64)
-        # One matrix-vector product per term over every corpus term (as before, so the cosines
-        # are bit-identical), then the best per passage by segment instead of a Python loop.
-        sims = np.column_stack([self._vectors @ v for _, v in found])
         segments = [self._passage_rows[int(r)] for r in rows]
         lengths = np.fromiter((len(s) for s in segments), dtype=np.int64, count=len(segments))
         has = np.flatnonzero(lengths)
         if not has.size:
             return matched
+        # Only the candidates' own terms are compared: one product over those rows, then the
+        # best per passage by segment instead of a Python loop.
+        flat = np.concatenate([segments[i] for i in has])
+        sims = self._vectors[flat] @ np.stack([v for _, v in found]).T
         starts = np.concatenate(([0], np.cumsum(lengths[has])[:-1]))
-        best = np.maximum.reduceat(sims[np.concatenate([segments[i] for i in has])], starts)
+        best = np.maximum.reduceat(sims, starts)
         ramp = np.clip((best.astype(np.float64) - SOFT_LOW) / (SOFT_HIGH - SOFT_LOW), 0.0, 1.0)
         block = matched[np.ix_(has, columns)]
         soft = block != 1.0
