@@ -70,8 +70,6 @@ class Lexicon:
 
     def __init__(self, documents: Sequence[str], dictionary: Collection[str] | None = None) -> None:
         """Indexes ``documents``; ``dictionary`` lists real words, which are never "corrected"."""
-        import bm25s
-
         self._dictionary = dictionary or frozenset()
         self._docs = [content_terms(d) for d in documents]
         self.doc_terms: tuple[frozenset[str], ...] = tuple(frozenset(d) for d in self._docs)
@@ -81,10 +79,7 @@ class Lexicon:
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._df = df
         self._vocab = sorted(df)
-        self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        if self._docs:
-            # bm25s wants at least one token per document.
-            self._bm25.index([d or ["\x00"] for d in self._docs], show_progress=False)
+        self._postings = _postings(self._docs, self.idf)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     @property
@@ -127,4 +122,32 @@ class Lexicon:
         known = [t for t in query.terms if t in self._df]
         if not known or not self._docs:
             return np.zeros(len(self._docs), dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        scores = np.zeros(len(self._docs), dtype=np.float32)
+        for term in known:  # a repeated word counts again, as in any BM25 over the query tokens
+            rows, values = self._postings[term]
+            scores[rows] += values
+        return scores
+
+
+def _postings(
+    docs: Sequence[Sequence[str]], idf: dict[str, float], k1: float = 1.2, b: float = 0.75
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per term, the passages that use it and its BM25 score in each (Lucene's variant).
+
+    score = idf * tf / (tf + k1 * (1 - b + b * length / average length)). An empty passage
+    counts as one token long (as the bm25s package, used before, indexed it).
+    """
+    lengths = np.array([len(d) or 1 for d in docs], dtype=np.float64)
+    norm = k1 * (1 - b + b * lengths / lengths.mean()) if len(docs) else lengths
+    found: dict[str, tuple[list[int], list[int]]] = {}
+    for row, doc in enumerate(docs):
+        for term, count in Counter(doc).items():
+            rows, counts = found.setdefault(term, ([], []))
+            rows.append(row)
+            counts.append(count)
+    out = {}
+    for term, (rows, counts) in found.items():
+        at = np.array(rows, dtype=np.int64)
+        tf = np.array(counts, dtype=np.float64)
+        out[term] = (at, (idf[term] * tf / (tf + norm[at])).astype(np.float32))
+    return out
