@@ -59,7 +59,9 @@ How each figure is taken (`bot/bench.py`, `bot/bench_run.py`, `bot/bench_scale.p
    shown, so its vectors come from the mean of the real model's word vectors; questions are
    embedded by the real model. Above 50,000 vectors the index is HNSW (M 32, efSearch 256);
    recall@10 is the passage index's against brute force for 100 real question vectors. Query
-   p50 is the core's (`Library.ask`), interleaved with the seed library's in the same process.
+   p50 is the core's (`Library.ask`), interleaved with the seed library's in the same process;
+   both embed every question's content words too (the stand-in vectors would otherwise send
+   every synthetic question down that longer path and few seed ones).
 6. `storybot run` (as `python -m bot.cli run`) in its own process against the fake Bot API of
    `tests/fakes` over loopback; VmHWM from `/proc/PID/status` after it answered.
 

@@ -135,7 +135,7 @@ def scale(settings: Settings, root: Path, tmp: Path, passages: int) -> list[Figu
         ),
         Figure("index kind", "exact" if r["exact"] else "HNSW (above 50,000 vectors)"),
         Figure(
-            "query p50: seeds / synthetic",
+            "query p50 (content words embedded on both): seeds / synthetic",
             f"{r['seed_query_p50'] * 1000:.1f} / {r['query_p50'] * 1000:.1f} ms",
         ),
         Figure("query p50 ratio", f"{ratio:.2f}", "≤ 3", ratio <= 3),

@@ -106,6 +106,8 @@ class Searcher:
         self.min_score = DEFAULT_MIN_SCORE if min_score is None else min_score
         self.weights = weights or Weights()
         self.candidates = candidates
+        self.escalate_below = ESCALATE_BELOW
+        self.escalate_margin = ESCALATE_MARGIN
         self._excerpts = ExcerptMaker(corpus)
         self._term_cache = VectorCache(4096)
         """Vectors of question words the corpus never uses: chats repeat their words."""
@@ -173,9 +175,9 @@ class Searcher:
         related, or barely ahead of the next one?"""
         if not ranked:
             return False
-        if ranked[0].confidence < ESCALATE_BELOW:
+        if ranked[0].confidence < self.escalate_below:
             return True
-        return len(ranked) > 1 and ranked[0].score - ranked[1].score < ESCALATE_MARGIN
+        return len(ranked) > 1 and ranked[0].score - ranked[1].score < self.escalate_margin
 
     def _answer(
         self, question: str, query: Query, vector: np.ndarray, ranked: Sequence[Scored], k: int

@@ -104,10 +104,14 @@ class TermMatcher:
         has = np.flatnonzero(lengths)
         if not has.size:
             return matched
-        # Only the candidates' own terms are compared: one product over those rows, then the
-        # best per passage by segment instead of a Python loop.
+        # One product over the candidates' own term rows (or over every term, when that is
+        # fewer rows), then the best per passage by segment instead of a Python loop.
         flat = np.concatenate([segments[i] for i in has])
-        sims = self._vectors[flat] @ np.stack([v for _, v in found]).T
+        asked = np.stack([v for _, v in found]).T
+        if len(flat) < len(self._vectors):
+            sims = self._vectors[flat] @ asked
+        else:
+            sims = (self._vectors @ asked)[flat]
         starts = np.concatenate(([0], np.cumsum(lengths[has])[:-1]))
         best = np.maximum.reduceat(sims, starts)
         ramp = np.clip((best.astype(np.float64) - SOFT_LOW) / (SOFT_HIGH - SOFT_LOW), 0.0, 1.0)
