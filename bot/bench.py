@@ -60,8 +60,8 @@ How each figure is taken (`bot/bench.py`, `bot/bench_run.py`, `bot/bench_scale.p
    embedded by the real model. Above 50,000 vectors the index is HNSW (M 32, efSearch 256);
    recall@10 is the passage index's against brute force for 100 real question vectors. Query
    p50 is the core's (`Library.ask`), interleaved with the seed library's in the same process;
-   both embed every question's content words too (the stand-in vectors would otherwise send
-   every synthetic question down that longer path and few seed ones).
+   both embed every question's content words too (the stand-in vectors make other near ties
+   than the seeds' real ones, so the share taking that longer path would differ).
 6. `storybot run` (as `python -m bot.cli run`) in its own process against the fake Bot API of
    `tests/fakes` over loopback; VmHWM from `/proc/PID/status` after it answered.
 
@@ -73,9 +73,12 @@ about 1.5 ms a question. So batching can save at most the ceiling shown in secti
 2x, not 5x. An int8 graph is 2.5-3x faster per question, but its vectors fall to cosine
 0.985-0.990 against torch, below the 0.999 the issue requires, so it is not used. After the
 encode, ranking, excerpts and HTML cost 1-2 ms of single-threaded Python and NumPy, which
-against a 3 ms floor is the rest of the overhead ratio. The torch encode the issue took as the
-floor is 2-3x slower than ONNX Runtime's; against it the whole answer costs less than one bare
-encode.
+against a 3-5 ms floor is the rest of the overhead ratio. That work is slower right after an
+encode than back to back (measured on the same questions with their vectors cached: 1.2 ms back
+to back, 2.1 ms after an unrelated encode, 1.9 ms after a 3 ms sleep): the forward pass leaves
+the caches cold, as a question arriving after a quiet spell does. The torch encode the issue
+took as the floor is 2-3x slower than ONNX Runtime's; against it the whole answer costs less
+than one bare encode.
 """
 
 

@@ -102,11 +102,11 @@ def run(passages: int, work: Path, sources: Path, questions: Sequence[str]) -> d
     index = library.searcher.corpus.passage_index
     q_vectors = real.encode(list(questions))
     library.searcher.encoder = real  # questions are embedded by the real model
-    # The stand-in vectors leave every question unsure of the synthetic corpus, which would
-    # embed its content words there and rarely on the seeds: both sides always do, so that the
-    # ratio compares the same work at two sizes.
+    # The stand-in vectors give the synthetic corpus other near ties than the seeds have, so
+    # the share of questions that also embed their content words would differ: both sides
+    # always do, so that the ratio compares the same work at two sizes.
     for searcher in (library.searcher, seeds.searcher):
-        searcher.escalate_below = float("inf")
+        searcher.escalate_margin = float("inf")
     for q in questions[:5]:
         library.ask(q)
         seeds.ask(q)

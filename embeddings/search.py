@@ -36,10 +36,9 @@ _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _STANDS_FOR = re.compile(r"\bwhat (?:does|do|is) (?:the )?([a-z]{2,6})\s+(?:stand for|mean)", re.I)
 COUNTED_MATCH = 0.8
 """How well a passage must cover the thing a "how many …" question counts."""
-ESCALATE_BELOW = 0.4
-"""Below this confidence the question's content words are embedded too and it is ranked again."""
-ESCALATE_MARGIN = 0.02
-"""… and likewise when the best two passages score closer than this."""
+ESCALATE_MARGIN = 0.03
+"""When the best two passages score closer than this, the question's content words are embedded
+too and it is ranked again (docs/RETRIEVAL.md, "Cascade")."""
 LITERAL_CONFIDENCE = 0.5
 """Confidence of a passage that contains every content word of the question."""
 
@@ -106,7 +105,6 @@ class Searcher:
         self.min_score = DEFAULT_MIN_SCORE if min_score is None else min_score
         self.weights = weights or Weights()
         self.candidates = candidates
-        self.escalate_below = ESCALATE_BELOW
         self.escalate_margin = ESCALATE_MARGIN
         self._excerpts = ExcerptMaker(corpus)
         self._term_cache = VectorCache(4096)
@@ -120,7 +118,7 @@ class Searcher:
         """Answers each question; one batched encode for all of them.
 
         The search is a two-step cascade. Each question is first ranked with its own vector.
-        Only where that leaves it unsure (`_unsure`) are its bare content words embedded too,
+        Only where that leaves a near tie (`_unsure`) are its bare content words embedded too,
         in a second batched encode, and it is ranked again with both vectors: chatty and
         oblique questions match better without their filler, while the clear majority is
         answered by one encode (docs/RETRIEVAL.md, "Cascade").
@@ -171,12 +169,8 @@ class Searcher:
         return self.rank(question, query, vectors, term_vectors)
 
     def _unsure(self, ranked: Sequence[Scored]) -> bool:
-        """Could the content words' vector change this ranking: is the best passage weakly
-        related, or barely ahead of the next one?"""
-        if not ranked:
-            return False
-        if ranked[0].confidence < self.escalate_below:
-            return True
+        """Could the content words' vector change this ranking: is the best passage barely
+        ahead of the next one?"""
         return len(ranked) > 1 and ranked[0].score - ranked[1].score < self.escalate_margin
 
     def _answer(
