@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -37,10 +38,24 @@ STOPWORDS = frozenset(
 )
 
 
+NAME_PREFIX = 4
+"""A name is softly matched only by words sharing this many first letters ("pakistan(i)")."""
+
+_IDIOM = {"stand": "for", "stands": "for", "stood": "for"}
+"""A word that is filler when the next word is the given one."""
+
+
 def content_terms(text: str) -> list[str]:
-    """Lower-case word tokens minus stop words, with possessives folded ("blackberry's")."""
+    """Lower-case word tokens minus stop words, with possessives folded ("blackberry's").
+
+    "Stand for" is an idiom, not a topic: in "what does BES stand for" only "bes" is asked about
+    (otherwise "stand" would match every passage "standing firm").
+    """
     out = []
-    for word in words(text):
+    tokens = words(text)
+    for i, word in enumerate(tokens):
+        if word in _IDIOM and tokens[i + 1 : i + 2] == [_IDIOM[word]]:
+            continue
         if word.endswith("'s"):
             word = word[:-2]
         word = word.strip("'")
@@ -81,6 +96,8 @@ class Lexicon:
         self._vocab = sorted(df)
         self._postings = _postings(self._docs, self.idf)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+        self.names = proper_names(documents)
+        """Terms the sources write as names ("india", "secusmart"): see `proper_names`."""
 
     @property
     def vocabulary(self) -> list[str]:
@@ -151,3 +168,29 @@ def _postings(
         tf = np.array(counts, dtype=np.float64)
         out[term] = (at, (idf[term] * tf / (tf + norm[at])).astype(np.float32))
     return out
+
+
+_WORD_AT = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_SENTENCE_START = re.compile(r"(^|[.!?:;\"“”‘(\[—–-])\s*$")
+
+
+def proper_names(documents: Sequence[str]) -> frozenset[str]:
+    """The words the documents write capitalised wherever they do not open a sentence: names
+    of countries, people, companies. All-capital acronyms ("BES", "COO") are left out, since
+    their spelt-out forms are other words."""
+    upper: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for text in documents:
+        for match in _WORD_AT.finditer(text):
+            word = match[0]
+            before = text[max(0, match.start() - 3) : match.start()]
+            if word.isupper() or _SENTENCE_START.search(before):
+                continue
+            (upper if word[0].isupper() else lower)[content_form(word)] += 1
+    return frozenset(w for w in upper if w and not lower[w])
+
+
+def content_form(word: str) -> str:
+    """A word as `content_terms` spells it (lower case, possessive folded)."""
+    word = word.lower().replace("’", "'")
+    return (word[:-2] if word.endswith("'s") else word).strip("'")

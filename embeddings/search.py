@@ -215,7 +215,7 @@ class Searcher:
         # passages too easily ("reset iphone factory settings").
         raw_sentence = self._best_sentences(rows, vectors[:1]) if len(vectors) > 1 else sentence_sim
         terms = list(dict.fromkeys(query.terms))
-        matched = c.terms.matches(terms, rows, term_vectors)
+        matched = c.terms.matches(terms, rows, term_vectors, c.lexicon.names)
         weights = np.array([c.lexicon.weight(t) for t in terms], dtype=np.float32)
         cover = coverage(matched, weights)
         lexical = bm25[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows))

@@ -8,12 +8,12 @@ it), or a word or two-word phrase whose embedding is close ("firms" ~ "companies
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from itertools import pairwise
 
 import numpy as np
 
-from embeddings.lexical import content_terms
+from embeddings.lexical import NAME_PREFIX, content_terms
 
 SOFT_LOW = 0.55
 """Below this cosine two terms are unrelated ("employees"/"companies" is 0.58)."""
@@ -51,6 +51,7 @@ class TermMatcher:
         passage_stems: Sequence[frozenset[str]],
     ) -> None:
         self._row = {t: i for i, t in enumerate(terms)}
+        self._prefix = np.array([t[:NAME_PREFIX] for t in terms], dtype=object)
         self._vectors = vectors
         self._passage_rows = passage_term_rows
         self._stems = passage_stems
@@ -79,12 +80,18 @@ class TermMatcher:
         return self._vectors[row] if row is not None else extra.get(term)
 
     def matches(
-        self, terms: Sequence[str], rows: np.ndarray, extra: Mapping[str, np.ndarray]
+        self,
+        terms: Sequence[str],
+        rows: np.ndarray,
+        extra: Mapping[str, np.ndarray],
+        names: Collection[str] = frozenset(),
     ) -> np.ndarray:
         """How well each passage in ``rows`` covers each term: a (rows, terms) array in [0, 1].
 
         1 when the passage uses the word (or a form of it); otherwise a linear ramp on the best
         cosine between the term and the passage's words and word pairs, 0 below ``SOFT_LOW``.
+        A term in ``names`` is only matched by words that start like it ("india" by "indian"):
+        another name is close in meaning but a different thing ("india" ~ "pakistan", 0.74).
         """
         matched = np.zeros((len(rows), len(terms)), dtype=np.float32)
         if not len(rows) or not terms:
@@ -112,6 +119,9 @@ class TermMatcher:
             sims = self._vectors[flat] @ asked
         else:
             sims = (self._vectors @ asked)[flat]
+        for col, (j, _) in enumerate(found):
+            if terms[j] in names:
+                sims[self._prefix[flat] != terms[j][:NAME_PREFIX], col] = -1.0
         starts = np.concatenate(([0], np.cumsum(lengths[has])[:-1]))
         best = np.maximum.reduceat(sims, starts)
         ramp = np.clip((best.astype(np.float64) - SOFT_LOW) / (SOFT_HIGH - SOFT_LOW), 0.0, 1.0)

@@ -1,11 +1,12 @@
-"""BM25 over passages, checked against the formula worked by hand."""
+"""The lexical side: BM25 against the formula worked by hand, idioms, names and their matching."""
 
 import math
 
 import numpy as np
 import pytest
 
-from embeddings.lexical import Lexicon, Query
+from embeddings.lexical import Lexicon, Query, content_terms, proper_names
+from embeddings.terms import TermMatcher
 
 DOCS = [
     "Ferry ferry harbour",  # content terms: ferry ferry harbour (3 long)
@@ -39,3 +40,48 @@ def test_a_repeated_query_word_counts_twice_and_unknown_words_score_nothing() ->
     assert lexicon.bm25(Query(("office", "office", "quokka"), ())) == pytest.approx(2 * once)
     assert not lexicon.bm25(Query(("quokka",), ())).any()
     assert not Lexicon([]).bm25(Query(("ferry",), ())).size
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("What does BES stand for?", ["bes"]),
+        ("What do the letters PTA stand for", ["letters", "pta"]),
+        ("BlackBerry is standing firm for now", ["blackberry", "standing", "firm"]),
+        ("What is BlackBerry's stand on privacy?", ["blackberry", "stand", "privacy"]),
+    ],
+)
+def test_stand_for_is_an_idiom_not_a_topic(text: str, terms: list[str]) -> None:
+    assert content_terms(text) == terms
+
+
+def test_proper_names_are_words_the_sources_always_capitalise() -> None:
+    names = proper_names(
+        [
+            "Then BlackBerry left Pakistan, as India had threatened a ban, said the Indian press.",
+            "Some Pakistani officials and the BES servers. Servers stay in Waterloo's office.",
+            "The ban was lifted; the office stays.",
+        ]
+    )
+    assert {"pakistan", "india", "indian", "pakistani", "waterloo", "blackberry"} <= names
+    assert not names & {"ban", "office", "servers", "bes", "the", "some"}  # or only opening one
+
+
+def test_a_name_is_matched_softly_only_by_words_that_start_like_it() -> None:
+    base = np.zeros(8, dtype=np.float32)
+    base[0] = 1.0
+
+    def near(k: int) -> np.ndarray:  # cosine ~0.9 with `base`
+        v = base.copy()
+        v[k] = 0.5
+        return v / np.linalg.norm(v)
+
+    terms = ["pakistan", "indian"]
+    vectors = np.stack([near(1), near(2)]).astype(np.float32)
+    matcher = TermMatcher.build(terms, vectors, [["pakistan"], ["indian"]])
+    rows = np.array([0, 1])
+    extra = {"india": base}
+    loose = matcher.matches(["india"], rows, extra)
+    strict = matcher.matches(["india"], rows, extra, names={"india"})
+    assert loose[0, 0] > 0.5 and loose[1, 0] > 0.5  # without the rule: Pakistan ~ India
+    assert strict[0, 0] == 0.0 and strict[1, 0] == loose[1, 0]  # "indian" still counts
