@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 
-from embeddings.models import Answer, Excerpt, SourceSummary
+from embeddings.models import AlsoIn, Answer, Excerpt, SourceSummary
 
 MESSAGE_LIMIT = 4096
 """Telegram's limit for one message, in UTF-16 code units."""
@@ -26,6 +26,7 @@ TOO_LONG = "The passage that answers this is too long to quote here."
 ELLIPSIS = "…"
 _MAX_TITLE = 200
 _MAX_NAME = 80
+_MAX_ALSO_TITLE = 48
 _MAX_ALSO = 5
 _MIN_USEFUL = 400
 """Below this many units left, a further excerpt is dropped rather than trimmed to a stub."""
@@ -180,11 +181,18 @@ def _also_reported(excerpt: Excerpt) -> str:
     if not excerpt.also_in:
         return ""
     also = excerpt.also_in[:_MAX_ALSO]
-    names = [f"{_clip(a.publisher or a.id, _MAX_NAME)} (¶ {a.paragraph})" for a in also]
+    names = [f"{_source_name(a)} (¶ {a.paragraph})" for a in also]
     extra = len(excerpt.also_in) - _MAX_ALSO
     if extra > 0:
         names.append(f"{extra} more")
     return "also reported by " + ", ".join(names)
+
+
+def _source_name(also: AlsoIn) -> str:
+    """The publisher, else the quoted title ("a story id" means nothing to a reader)."""
+    if also.publisher:
+        return _clip(also.publisher, _MAX_NAME)
+    return f"“{_clip(also.title, _MAX_ALSO_TITLE)}”" if also.title else also.id
 
 
 def _title(summary: SourceSummary) -> str:

@@ -93,9 +93,8 @@ class ExcerptMaker:
             for r in others:
                 p = c.passages[r]
                 if p.source_id != passage.source_id and p.source_id not in also:
-                    also[p.source_id] = AlsoIn(
-                        p.source_id, c.sources[p.source_id].publisher, p.paragraph
-                    )
+                    info = c.sources[p.source_id]
+                    also[p.source_id] = AlsoIn(p.source_id, info.publisher, p.paragraph, info.title)
             text, highlight = self._quote(row, query, vector, kind)
             out.append(
                 Excerpt(

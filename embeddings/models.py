@@ -63,6 +63,8 @@ class AlsoIn:
     id: str
     publisher: str | None
     paragraph: int
+    title: str = ""
+    """The source's title, to name it by when its publisher is unknown."""
 
 
 @dataclass(frozen=True, slots=True)

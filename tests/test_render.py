@@ -39,12 +39,12 @@ def answer(*excerpts: Excerpt) -> Answer:
 
 
 def test_text_quotes_verbatim_and_cites_everything() -> None:
-    also = (AlsoIn("001", "Reuters", 2), AlsoIn("002", None, 7))
+    also = (AlsoIn("001", "Reuters", 2), AlsoIn("002", None, 7), AlsoIn("003", None, 1, "Exit"))
     out = render_text(answer(excerpt(also_in=also)), mark=("[", "]"))
     assert f"“BlackBerry was given till November 30 to comply. [{HIGHLIGHT}]”" in out
     assert "— Tech Times, “BlackBerry exits Pakistan”, 2015-11-30, ¶ 4" in out
     assert "https://example.com/bb?a=1&b=2" in out
-    assert "also reported by Reuters (¶ 2), 002 (¶ 7)" in out
+    assert "also reported by Reuters (¶ 2), 002 (¶ 7), “Exit” (¶ 1)" in out
 
 
 def test_not_found_points_to_sources_and_quotes_nothing() -> None:
