@@ -170,24 +170,22 @@ def _postings(
     return out
 
 
-_WORD_AT = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_SENTENCE_START = re.compile(r"(^|[.!?:;\"“”‘(\[—–-])\s*$")
+_MID_CAPITAL = re.compile(r"(?<=[a-z0-9,)] )[A-Z][A-Za-z'’-]*")
+"""A capitalised word inside a sentence (after a lower-case word, a number or a comma)."""
+_LOWER = re.compile(r"(?<![A-Za-z'’-])[a-z][a-z'’-]*")
 
 
 def proper_names(documents: Sequence[str]) -> frozenset[str]:
-    """The words the documents write capitalised wherever they do not open a sentence: names
-    of countries, people, companies. All-capital acronyms ("BES", "COO") are left out, since
-    their spelt-out forms are other words."""
-    upper: Counter[str] = Counter()
-    lower: Counter[str] = Counter()
+    """The words the documents capitalise inside sentences and never write in lower case:
+    names of countries, people, companies. All-capital acronyms ("BES", "COO") are left out,
+    since their spelt-out forms are other words."""
+    upper: set[str] = set()
+    lower: set[str] = set()
     for text in documents:
-        for match in _WORD_AT.finditer(text):
-            word = match[0]
-            before = text[max(0, match.start() - 3) : match.start()]
-            if word.isupper() or _SENTENCE_START.search(before):
-                continue
-            (upper if word[0].isupper() else lower)[content_form(word)] += 1
-    return frozenset(w for w in upper if w and not lower[w])
+        upper.update(w for w in _MID_CAPITAL.findall(text) if not w.isupper())
+        lower.update(_LOWER.findall(text))
+    written_lower = {content_form(w) for w in lower}
+    return frozenset(f for w in upper if (f := content_form(w)) and f not in written_lower)
 
 
 def content_form(word: str) -> str:
