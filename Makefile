@@ -47,9 +47,9 @@ typecheck: $(STAMP) ## mypy over bot/ and embeddings/
 	$(BIN)/mypy
 
 eval: $(STAMP) ## retrieval quality on the development questions
-	$(BIN)/storybot eval tests/data/dev_questions.jsonl
-	$(BIN)/storybot eval tests/data/extra_questions.jsonl
-	$(BIN)/storybot eval tests/data/holdout_questions.jsonl
+	$(BIN)/storybot eval tests/data/dev_questions.jsonl --variants
+	$(BIN)/storybot eval tests/data/extra_questions.jsonl --variants
+	$(BIN)/storybot eval tests/data/holdout_questions.jsonl --variants
 
 bench: $(STAMP) ## speed benchmarks; updates docs/BENCHMARKS.md
 	$(BIN)/storybot bench

@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     ev = add("eval", cmd_eval, "hit@1, hit@3 and abstention on a question file")
     ev.add_argument("file", type=Path, help="JSON lines: id, kind, question, gold_any")
     ev.add_argument("-q", "--quiet", action="store_true", help="metrics only, no list of misses")
+    ev.add_argument(
+        "--variants",
+        action="store_true",
+        help="also the answerable questions misspelt and wrapped in chat (robustness)",
+    )
     add("chat", cmd_chat, "a console conversation that answers like the bot")
     add("run", cmd_run, "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     add("start", cmd_start, "the Telegram bot if a token is set, else the console chat")
@@ -177,6 +182,15 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             where = f"{got.source.id}#{got.paragraph} {got.text[:70]!r}" if got else "(abstained)"
             rank = f"rank {miss.rank}" if miss.rank else "no match"
             print(f"  miss {q.id} [{q.kind}] {q.question[:70]!r}: {rank}; first: {where}")
+    if args.variants:
+        from embeddings.variants import variants
+
+        for kind, items in variants(questions).items():
+            v = evaluate(items, lambda qs: library.ask_many(qs)).metrics
+            print(
+                f"variants, {kind} ({len(items)}): hit@1 {v['hit@1']:.3f}   "
+                f"hit@3 {v['hit@3']:.3f}   false abstention {v['false_abstention']:.3f}"
+            )
     return 0
 
 

@@ -33,6 +33,12 @@ Off-topic questions ("What's the capital of Australia?") peak below 0.22 on the 
 oblique answerable paraphrases sit at 0.20-0.30; see docs/RETRIEVAL.md for the distributions.
 """
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+_CLAUSE = re.compile(r"(?<=[,:;?!])\s+|\s+[-–—]\s+")
+_ASKING = re.compile(
+    r"\W*(what|why|when|where|who|whom|whose|which|how|is|are|was|were|do|does|did|can|could|"
+    r"will|would|has|have|had|should)\b",
+    re.I,
+)
 _STANDS_FOR = re.compile(r"\bwhat (?:does|do|is) (?:the )?([a-z]{2,6})\s+(?:stand for|mean)", re.I)
 COUNTED_MATCH = 0.8
 """How well a passage must cover the thing a "how many …" question counts."""
@@ -130,7 +136,10 @@ class Searcher:
         oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
         term_vectors = self._term_cache.get_many(oov)
         missing = [t for t in oov if t not in term_vectors]
-        texts = [_dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
+        lexicon = self.corpus.lexicon
+        texts = [
+            _dense_text(q, query, lexicon) for q, query in zip(questions, queries, strict=True)
+        ]
         encoded = self.encoder.encode([*texts, *missing])
         fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
         self._term_cache.put_many(fresh)
@@ -320,12 +329,27 @@ def _group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:
     return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
-def _dense_text(question: str, query: Query) -> str:
-    """The text to embed: the question with its misspellings corrected."""
+def _dense_text(question: str, query: Query, lexicon: Lexicon) -> str:
+    """The text to embed: the question with its misspellings corrected and its chat wrapping
+    ("ngl i'm confused, …", "… asking for my uncle") left out."""
     text = question
     for typed, fixed in query.corrected:
         text = _replace_word(text, typed, fixed)
-    return text
+    parts = _CLAUSE.split(text)
+    while len(parts) > 1 and _wrapping(parts[0], lexicon):
+        parts = parts[1:]
+    while len(parts) > 1 and _wrapping(parts[-1], lexicon):
+        parts = parts[:-1]
+    return " ".join(parts)
+
+
+def _wrapping(clause: str, lexicon: Lexicon) -> bool:
+    """A clause at the edge of a question that asks nothing and names nothing the sources use:
+    "hey bot", "lol quick q", "asking for my uncle". A clause with a question mark or opening
+    like a question always counts ("what was Islamabad's true aim?")."""
+    if "?" in clause or _ASKING.match(clause):
+        return False
+    return not any(t in lexicon.idf for t in content_terms(clause))
 
 
 def _words_differ(text: str, content: str) -> bool:

@@ -97,3 +97,39 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for command in ("index", "ask", "eval", "chat", "run", "start", "bench"):
         assert command in out
+
+
+def test_eval_with_variants_prints_a_line_per_kind(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "ferry.txt").write_text(SOURCE, "utf-8")
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {
+            "id": "f1",
+            "kind": "plain",
+            "question": "When will the ferry route close?",
+            "gold_any": ["march 3"],
+        },
+        {"id": "f2", "kind": "off", "question": "Who painted the Mona Lisa?", "gold_any": []},
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    monkeypatch.setattr("bot.core.make_encoder", lambda settings: HashEncoder(dim=256))
+    code = run(
+        ["eval", str(questions), "-q", "--variants"],
+        monkeypatch,
+        SOURCES_DIR=str(tmp_path / "s"),
+        INDEX_DIR=str(tmp_path / "i"),
+        MIN_SCORE="0.05",
+    )
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("variants, ")]
+    assert code == 0
+    assert [line.split(" (")[0] for line in lines] == [
+        "variants, one typo",
+        "variants, two typos",
+        "variants, chat",
+    ]
+    assert all("(3): hit@1" in line for line in lines)  # the answerable question, three times

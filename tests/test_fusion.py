@@ -9,7 +9,7 @@ import pytest
 
 from embeddings.encoder import HashEncoder
 from embeddings.library import Library, SearchOptions, build_library
-from embeddings.search import Weights
+from embeddings.search import Weights, _dense_text
 
 TEXT = (
     "A Story About A Harbour And Its Ferry\n\n"
@@ -175,3 +175,25 @@ def test_a_question_of_content_words_only_is_never_encoded_twice(
     encoder.texts.clear()
     lib.ask(question)
     assert [texts[0] for texts in encoder.texts] == [question]
+
+
+@pytest.mark.parametrize(
+    ("question", "embedded"),
+    [
+        ("ngl i'm confused, when will the ferry service end?", "when will the ferry service end?"),
+        ("lol quick q: did the fishermen say anything", "did the fishermen say anything"),
+        ("who bought the harbour office? asking for my uncle", "who bought the harbour office?"),
+        # Clauses that ask something or name what the sources use stay.
+        (
+            "According to the harbour company, why end it?",
+            "According to the harbour company, why end it?",
+        ),
+        ("Hey, what did the fishermen say, hm?", "what did the fishermen say, hm?"),
+        ("hey bot", "hey bot"),  # never trimmed to nothing
+    ],
+)
+def test_chat_wrapping_is_left_out_of_the_embedded_text(
+    library: Library, question: str, embedded: str
+) -> None:
+    lexicon = library.searcher.corpus.lexicon
+    assert _dense_text(question, lexicon.query(question), lexicon) == embedded
