@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -40,6 +40,8 @@ STOPWORDS = frozenset(
 
 NAME_PREFIX = 4
 """A name is softly matched only by words sharing this many first letters ("pakistan(i)")."""
+
+_ENDINGS = ("s", "es", "ed", "ing", "er", "ers", "ly", "ness", "ment", "ments")
 
 _IDIOM = {"stand": "for", "stands": "for", "stood": "for"}
 """A word that is filler when the next word is the given one."""
@@ -128,11 +130,36 @@ class Lexicon:
         if term in self._dictionary:
             return term  # a real word the sources just don't use ("stand", "employees")
         matches = difflib.get_close_matches(term, self._vocab, n=3, cutoff=0.8)
-        if not matches:
-            return term
-        return max(
-            matches, key=lambda m: (difflib.SequenceMatcher(None, term, m).ratio(), self._df[m])
-        )
+        if matches:
+            return max(
+                matches,
+                key=lambda m: (difflib.SequenceMatcher(None, term, m).ratio(), self._df[m]),
+            )
+        # A misspelt word the sources do not use ("reguletor"): its real spelling embeds as
+        # itself, where the typo breaks into meaningless word pieces. Only one edit away, and
+        # only to a word of the model's vocabulary: that vocabulary lacks many real words
+        # ("handset"), and anything looser turns them into others ("hands").
+        if self._inflected(term):
+            return term  # "swears", "outlawing": a real word the vocabulary only has the stem of
+        near = [w for w in self._by_initial.get(term[0], ()) if _one_edit(term, w)]
+        return max(near, key=lambda w: difflib.SequenceMatcher(None, term, w).ratio(), default=term)
+
+    def _inflected(self, term: str) -> bool:
+        """Is the term a dictionary word plus an ending ("swear" + "s", "outlaw" + "ing")?"""
+        for ending in _ENDINGS:
+            stem = term.removesuffix(ending)
+            known = stem in self._dictionary or stem + "e" in self._dictionary
+            if stem != term and len(stem) >= 3 and known:
+                return True
+        return False
+
+    @cached_property
+    def _by_initial(self) -> dict[str, list[str]]:
+        """The dictionary's words by first letter (typos rarely hit the first one)."""
+        groups: dict[str, list[str]] = {}
+        for word in sorted(self._dictionary):
+            groups.setdefault(word[0], []).append(word)
+        return groups
 
     def bm25(self, query: Query) -> np.ndarray:
         """BM25 score of every passage for the query terms (zeros when nothing matches)."""
@@ -192,3 +219,20 @@ def content_form(word: str) -> str:
     """A word as `content_terms` spells it (lower case, possessive folded)."""
     word = word.lower().replace("’", "'")
     return (word[:-2] if word.endswith("'s") else word).strip("'")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Is ``b`` one letter dropped, added, changed or two neighbours swapped away from ``a``?"""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]

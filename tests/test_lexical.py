@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from embeddings.lexical import Lexicon, Query, content_terms, proper_names
+from embeddings.lexical import Lexicon, Query, _one_edit, content_terms, proper_names
 from embeddings.terms import TermMatcher
 
 DOCS = [
@@ -85,3 +85,28 @@ def test_a_name_is_matched_softly_only_by_words_that_start_like_it() -> None:
     strict = matcher.matches(["india"], rows, extra, names={"india"})
     assert loose[0, 0] > 0.5 and loose[1, 0] > 0.5  # without the rule: Pakistan ~ India
     assert strict[0, 0] == 0.0 and strict[1, 0] == loose[1, 0]  # "indian" still counts
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "one"),
+    [
+        ("reguletor", "regulator", True),  # a letter changed
+        ("regulatr", "regulator", True),  # dropped
+        ("reggulator", "regulator", True),  # doubled
+        ("rgeulator", "regulator", True),  # neighbours swapped
+        ("rguelator", "regulator", False),  # two edits
+        ("regulator", "regulator", False),
+        ("hands", "handset", False),
+    ],
+)
+def test_one_edit(a: str, b: str, one: bool) -> None:
+    assert _one_edit(a, b) is one and _one_edit(b, a) is one
+
+
+def test_a_misspelt_word_the_sources_lack_is_corrected_to_a_dictionary_word() -> None:
+    dictionary = {"regulator", "swear", "hands", "sears", "push"}
+    lexicon = Lexicon(["The authority gave the carriers until December."], dictionary)
+    assert lexicon.query("the reguletor pushed back").terms == ("regulator", "pushed", "back")
+    assert lexicon.query("he swears").terms == ("swears",)  # "swear" + "s", not "sears"
+    assert lexicon.query("the handset maker").terms == ("handset", "maker")  # nothing one edit off
+    assert lexicon.query("the authorty").terms == ("authority",)  # the sources' words first
