@@ -131,15 +131,14 @@ class Searcher:
         """
         if not questions:
             return []
-        questions = [searchable(q) for q in questions]
-        queries = [self.corpus.lexicon.query(q) for q in questions]
+        lexicon = self.corpus.lexicon
+        asked = [searchable(q) for q in questions]
+        questions = [_core(q, lexicon) for q in asked]
+        queries = [lexicon.query(q) for q in questions]
         oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
         term_vectors = self._term_cache.get_many(oov)
         missing = [t for t in oov if t not in term_vectors]
-        lexicon = self.corpus.lexicon
-        texts = [
-            _dense_text(q, query, lexicon) for q, query in zip(questions, queries, strict=True)
-        ]
+        texts = [_dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
         encoded = self.encoder.encode([*texts, *missing])
         fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
         self._term_cache.put_many(fresh)
@@ -162,8 +161,10 @@ class Searcher:
                     vectors[i] = np.vstack([vectors[i], v[None, :]])
                     ranked[i] = self._rank(questions[i], queries[i], vectors[i], term_vectors)
             return [
-                self._answer(q, query, v[0], r, k)
-                for q, query, v, r in zip(questions, queries, vectors, ranked, strict=True)
+                self._answer(a, q, query, v[0], r, k)
+                for a, q, query, v, r in zip(
+                    asked, questions, queries, vectors, ranked, strict=True
+                )
             ]
 
     def _rank(
@@ -183,10 +184,17 @@ class Searcher:
         return len(ranked) > 1 and ranked[0].score - ranked[1].score < self.escalate_margin
 
     def _answer(
-        self, question: str, query: Query, vector: np.ndarray, ranked: Sequence[Scored], k: int
+        self,
+        asked: str,
+        question: str,
+        query: Query,
+        vector: np.ndarray,
+        ranked: Sequence[Scored],
+        k: int,
     ) -> Answer:
+        """The answer to ``asked``, from the ranking of ``question`` (its core)."""
         if not ranked or ranked[0].confidence < self.min_score:
-            return Answer(question)
+            return Answer(asked)
         best = ranked[0].score
         keep = [
             s
@@ -194,7 +202,7 @@ class Searcher:
             if s.confidence >= self.min_score and s.score >= best - self.weights.related_margin
         ]
         excerpts: list[Excerpt] = self._excerpts.make(keep, query, vector, k, asked_type(question))
-        return Answer(question, tuple(excerpts))
+        return Answer(asked, tuple(excerpts))
 
     def rank(
         self,
@@ -329,18 +337,23 @@ def _group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:
     return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
-def _dense_text(question: str, query: Query, lexicon: Lexicon) -> str:
-    """The text to embed: the question with its misspellings corrected and its chat wrapping
-    ("ngl i'm confused, …", "… asking for my uncle") left out."""
-    text = question
-    for typed, fixed in query.corrected:
-        text = _replace_word(text, typed, fixed)
-    parts = _CLAUSE.split(text)
+def _core(question: str, lexicon: Lexicon) -> str:
+    """The question without its chat wrapping ("ngl i'm confused, …", "… asking for my uncle"),
+    which would pull both its vector and its terms away from what it asks."""
+    parts = _CLAUSE.split(question)
     while len(parts) > 1 and _wrapping(parts[0], lexicon):
         parts = parts[1:]
     while len(parts) > 1 and _wrapping(parts[-1], lexicon):
         parts = parts[:-1]
     return " ".join(parts)
+
+
+def _dense_text(question: str, query: Query) -> str:
+    """The text to embed: the question with its misspellings corrected."""
+    text = question
+    for typed, fixed in query.corrected:
+        text = _replace_word(text, typed, fixed)
+    return text
 
 
 def _wrapping(clause: str, lexicon: Lexicon) -> bool:
@@ -349,7 +362,7 @@ def _wrapping(clause: str, lexicon: Lexicon) -> bool:
     like a question always counts ("what was Islamabad's true aim?")."""
     if "?" in clause or _ASKING.match(clause):
         return False
-    return not any(t in lexicon.idf for t in content_terms(clause))
+    return not any(t in lexicon.idf for t in lexicon.query(clause).terms)
 
 
 def _words_differ(text: str, content: str) -> bool:

@@ -24,6 +24,20 @@ CHAT = (
     "ok so {q} ??",
     "{q} thx",
 )
+"""The wrappers the search's chat handling was fitted to (docs/RETRIEVAL.md)."""
+OTHER_CHAT = (
+    "yo can someone tell me {q}",
+    "{q} - need this for an argument",
+    "quick one: {q}",
+    "my dad keeps saying stuff, {q}",
+    "hmm {q} anyone?",
+    "so basically {q} idk",
+    "pls help, {q}",
+    "{q} (for a school thing)",
+    "wait, {q} i thought they stayed",
+    "@storybot {q}",
+)
+"""Wrappers never tuned on: how well that handling carries over to other chat."""
 
 
 def misspell(question: str, rng: random.Random, words: int = 1) -> str:
@@ -50,21 +64,22 @@ def misspell(question: str, rng: random.Random, words: int = 1) -> str:
     return question
 
 
-def chat(question: str, rng: random.Random) -> str:
+def chat(question: str, rng: random.Random, wrappers: Sequence[str] = CHAT) -> str:
     """The question as typed into a group chat: lower-case start, wrapped in filler."""
-    return rng.choice(CHAT).format(q=question[:1].lower() + question[1:])
+    return rng.choice(wrappers).format(q=question[:1].lower() + question[1:])
 
 
 def variants(
     questions: Sequence[Question], *, seed: int = 7, copies: int = 3
 ) -> dict[str, list[Question]]:
-    """Per kind ("one typo", "two typos", "chat"), ``copies`` variants of each answerable
-    question, keeping its id and gold."""
+    """Per kind ("one typo", "two typos", "chat", "other chat"), ``copies`` variants of each
+    answerable question, keeping its id and gold."""
     rng = random.Random(seed)
     makers: dict[str, Callable[[str], str]] = {
         "one typo": lambda q: misspell(q, rng, 1),
         "two typos": lambda q: misspell(q, rng, 2),
         "chat": lambda q: chat(q, rng),
+        "other chat": lambda q: chat(q, rng, OTHER_CHAT),
     }
     answerable = [q for q in questions if q.answerable]
     return {

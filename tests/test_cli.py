@@ -131,5 +131,6 @@ def test_eval_with_variants_prints_a_line_per_kind(
         "variants, one typo",
         "variants, two typos",
         "variants, chat",
+        "variants, other chat",
     ]
     assert all("(3): hit@1" in line for line in lines)  # the answerable question, three times

@@ -9,7 +9,7 @@ import pytest
 
 from embeddings.encoder import HashEncoder
 from embeddings.library import Library, SearchOptions, build_library
-from embeddings.search import Weights, _dense_text
+from embeddings.search import Weights, _core
 
 TEXT = (
     "A Story About A Harbour And Its Ferry\n\n"
@@ -192,8 +192,7 @@ def test_a_question_of_content_words_only_is_never_encoded_twice(
         ("hey bot", "hey bot"),  # never trimmed to nothing
     ],
 )
-def test_chat_wrapping_is_left_out_of_the_embedded_text(
+def test_chat_wrapping_is_left_out_of_what_is_searched(
     library: Library, question: str, embedded: str
 ) -> None:
-    lexicon = library.searcher.corpus.lexicon
-    assert _dense_text(question, lexicon.query(question), lexicon) == embedded
+    assert _core(question, library.searcher.corpus.lexicon) == embedded

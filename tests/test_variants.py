@@ -14,7 +14,7 @@ QUESTIONS = [
 def test_variants_are_deterministic_and_keep_id_and_gold() -> None:
     first, again = variants(QUESTIONS, seed=3), variants(QUESTIONS, seed=3)
     assert first == again
-    assert set(first) == {"one typo", "two typos", "chat"}
+    assert set(first) == {"one typo", "two typos", "chat", "other chat"}
     for kind, items in first.items():
         assert len(items) == 3  # only the answerable question, three times
         assert all(q.id == "a" and q.gold_any == ("in canada",) and q.kind == kind for q in items)
