@@ -97,6 +97,26 @@ def test_retrieval_quality_does_not_regress(
     assert report.metrics["false_abstention"] <= (0.0 if name.startswith("dev") else 0.05)
 
 
+@pytest.mark.parametrize(
+    ("kind", "floor"),
+    [
+        # docs/BENCHMARKS.md records 0.735 / 0.005, 0.698 / 0.026, 0.762 / 0 and 0.720 / 0.021.
+        ("one typo", 0.70),
+        ("two typos", 0.66),
+        ("chat", 0.72),
+        ("other chat", 0.68),
+    ],
+)
+def test_misspelt_and_chatty_questions_do_not_regress(
+    library: Library, kind: str, floor: float
+) -> None:
+    from embeddings.variants import variants
+
+    items = variants(load_questions(DATA / "extra_questions.jsonl"))[kind]
+    metrics = evaluate(items, library.ask_many).metrics
+    assert metrics["hit@1"] >= floor and metrics["false_abstention"] <= 0.04, (kind, metrics)
+
+
 def test_questions_with_lone_surrogates_and_controls_are_answered(library: Library) -> None:
     answer = library.ask("What is the new exit date?\ud800\x00\u200b")
     assert answer.answered and json.dumps(answer.to_dict(), ensure_ascii=False).encode("utf-8")
