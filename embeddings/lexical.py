@@ -141,7 +141,13 @@ class Lexicon:
         # ("handset"), and anything looser turns them into others ("hands").
         if self._inflected(term):
             return term  # "swears", "outlawing": a real word the vocabulary only has the stem of
-        near = [w for w in self._by_initial.get(term[0], ()) if _one_edit(term, w)]
+        shapes = self._by_shape
+        near = [
+            w
+            for n in (len(term) - 1, len(term), len(term) + 1)
+            for w in shapes.get((term[0], n), ())
+            if _one_edit(term, w)
+        ]
         return max(near, key=lambda w: difflib.SequenceMatcher(None, term, w).ratio(), default=term)
 
     def _inflected(self, term: str) -> bool:
@@ -154,11 +160,11 @@ class Lexicon:
         return False
 
     @cached_property
-    def _by_initial(self) -> dict[str, list[str]]:
-        """The dictionary's words by first letter (typos rarely hit the first one)."""
-        groups: dict[str, list[str]] = {}
+    def _by_shape(self) -> dict[tuple[str, int], list[str]]:
+        """The dictionary's words by first letter (typos rarely hit it) and length."""
+        groups: dict[tuple[str, int], list[str]] = {}
         for word in sorted(self._dictionary):
-            groups.setdefault(word[0], []).append(word)
+            groups.setdefault((word[0], len(word)), []).append(word)
         return groups
 
     def bm25(self, query: Query) -> np.ndarray:
