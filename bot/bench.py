@@ -153,6 +153,7 @@ async def answer_overhead(
         Figure("questions (distinct)", str(len(questions))),
         Figure(f"median bare encode ({_backend(encoder)})", _ms(statistics.median(floor))),
         Figure("median question → HTML", _ms(statistics.median(answer))),
+        Figure("p90 question → HTML", _ms(statistics.quantiles(answer, n=10)[8])),
         Figure("overhead ratio (answer / encode)", f"{ratio:.2f}", "≤ 1.3", ratio <= 1.3),
         Figure(
             "answered by one encode (the rest also embed their content words)",
