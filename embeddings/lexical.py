@@ -34,7 +34,7 @@ STOPWORDS = frozenset(
     thanks thank ok okay hey hi hello yeah yes yep nope lol lmao ngl tbh omg btw imo idk pls
     plz guys guy folks quick q question random wait right sure basically like literally
     someone's friend friends uncle aunt mom dad chat group people's whats wat wen dont didnt
-    doesnt isnt wasnt cant wont im ive theyre thats asked asking""".split()
+    doesnt isnt wasnt cant wont im ive theyre thats""".split()
 )
 
 
