@@ -22,8 +22,9 @@ from embeddings.excerpts import ExcerptMaker
 from embeddings.index import VectorIndex
 from embeddings.lexical import Lexicon, Query, content_terms
 from embeddings.models import Answer, Excerpt, Passage, SourceInfo
+from embeddings.question import core, dense_text, words_differ
 from embeddings.terms import TermMatcher, coverage
-from embeddings.text import searchable, words
+from embeddings.text import searchable
 from embeddings.threads import VectorCache, one_blas_thread
 
 DEFAULT_MIN_SCORE = 0.25
@@ -33,12 +34,6 @@ Off-topic questions ("What's the capital of Australia?") peak below 0.22 on the 
 oblique answerable paraphrases sit at 0.20-0.30; see docs/RETRIEVAL.md for the distributions.
 """
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
-_CLAUSE = re.compile(r"(?<=[,:;?!])\s+|\s+[-–—]\s+")
-_ASKING = re.compile(
-    r"\W*(what|why|when|where|who|whom|whose|which|how|is|are|was|were|do|does|did|can|could|"
-    r"will|would|has|have|had|should)\b",
-    re.I,
-)
 _STANDS_FOR = re.compile(r"\bwhat (?:does|do|is) (?:the )?([a-z]{2,6})\s+(?:stand for|mean)", re.I)
 COUNTED_MATCH = 0.8
 """How well a passage must cover the thing a "how many …" question counts."""
@@ -133,12 +128,12 @@ class Searcher:
             return []
         lexicon = self.corpus.lexicon
         asked = [searchable(q) for q in questions]
-        questions = [_core(q, lexicon) for q in asked]
+        questions = [core(q, lexicon) for q in asked]
         queries = [lexicon.query(q) for q in questions]
         oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
         term_vectors = self._term_cache.get_many(oov)
         missing = [t for t in oov if t not in term_vectors]
-        texts = [_dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
+        texts = [dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
         encoded = self.encoder.encode([*texts, *missing])
         fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
         self._term_cache.put_many(fresh)
@@ -153,11 +148,11 @@ class Searcher:
             unsure = [
                 i
                 for i, r in enumerate(ranked)
-                if self._unsure(r) and _words_differ(texts[i], queries[i].text)
+                if self._unsure(r) and words_differ(texts[i], queries[i].text)
             ]
             if unsure:
-                words = self.encoder.encode([queries[i].text for i in unsure])
-                for i, v in zip(unsure, words, strict=True):
+                content = self.encoder.encode([queries[i].text for i in unsure])
+                for i, v in zip(unsure, content, strict=True):
                     vectors[i] = np.vstack([vectors[i], v[None, :]])
                     ranked[i] = self._rank(questions[i], queries[i], vectors[i], term_vectors)
             return [
@@ -335,43 +330,6 @@ def _group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:
     order = np.argsort(owners, kind="stable")
     bounds = np.searchsorted(owners[order], np.arange(n + 1))
     return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
-
-
-def _core(question: str, lexicon: Lexicon) -> str:
-    """The question without its chat wrapping ("ngl i'm confused, …", "… asking for my uncle"),
-    which would pull both its vector and its terms away from what it asks."""
-    parts = _CLAUSE.split(question)
-    while len(parts) > 1 and _wrapping(parts[0], lexicon):
-        parts = parts[1:]
-    while len(parts) > 1 and _wrapping(parts[-1], lexicon):
-        parts = parts[:-1]
-    return " ".join(parts)
-
-
-def _dense_text(question: str, query: Query) -> str:
-    """The text to embed: the question with its misspellings corrected."""
-    text = question
-    for typed, fixed in query.corrected:
-        text = _replace_word(text, typed, fixed)
-    return text
-
-
-def _wrapping(clause: str, lexicon: Lexicon) -> bool:
-    """A clause at the edge of a question that asks nothing and names nothing the sources use:
-    "hey bot", "lol quick q", "asking for my uncle". A clause with a question mark or opening
-    like a question always counts ("what was Islamabad's true aim?")."""
-    if "?" in clause or _ASKING.match(clause):
-        return False
-    return not any(t in lexicon.idf for t in lexicon.query(clause).terms)
-
-
-def _words_differ(text: str, content: str) -> bool:
-    """Does the text say more than its content words (so that they embed differently)?"""
-    return bool(content) and " ".join(words(text)).casefold() != content
-
-
-def _replace_word(text: str, old: str, new: str) -> str:
-    return re.sub(rf"(?i)\b{re.escape(old)}\b", new, text)
 
 
 __all__ = ["DEFAULT_MIN_SCORE", "AnswerType", "Corpus", "Scored", "Searcher", "Weights"]

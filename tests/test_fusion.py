@@ -9,7 +9,8 @@ import pytest
 
 from embeddings.encoder import HashEncoder
 from embeddings.library import Library, SearchOptions, build_library
-from embeddings.search import Weights, _core
+from embeddings.question import core
+from embeddings.search import Weights
 
 TEXT = (
     "A Story About A Harbour And Its Ferry\n\n"
@@ -135,14 +136,19 @@ def counted(tmp_path: Path) -> tuple[Library, CountingEncoder]:
     return lib, encoder
 
 
+def unsure(lib: Library, question: str) -> bool:
+    """Does ranking with the question's own vector leave a near tie?"""
+    searcher = lib.searcher
+    query = searcher.corpus.lexicon.query(question)
+    return searcher._unsure(searcher.rank(question, query, searcher.encoder.encode([question]), {}))
+
+
 def test_a_sure_question_is_answered_with_one_encode(
     counted: tuple[Library, CountingEncoder],
 ) -> None:
     lib, encoder = counted
     question = "Secusmart, a small maker of encrypted radios, bought the old harbour office."
-    query = lib.searcher.corpus.lexicon.query(question)
-    ranked = lib.searcher.rank(question, query, encoder.encode([question]), {})
-    assert not lib.searcher._unsure(ranked)  # the premise: one vector settles it
+    assert not unsure(lib, question)  # the premise: one vector settles it
     encoder.texts.clear()
     assert lib.ask(question).answered
     assert encoder.texts == [[question]]
@@ -155,8 +161,7 @@ def test_an_unsure_question_is_ranked_again_with_its_content_words(
     searcher = lib.searcher
     question = "what about the ferry service to the islands"
     query = searcher.corpus.lexicon.query(question)
-    ranked = searcher.rank(question, query, encoder.encode([question]), {})
-    assert searcher._unsure(ranked)  # the premise: one vector leaves two passages nearly tied
+    assert unsure(lib, question)  # the premise: one vector leaves two passages nearly tied
     encoder.texts.clear()
     answer = lib.ask(question)
     assert [texts[0] for texts in encoder.texts] == [question, query.text]
@@ -169,9 +174,7 @@ def test_a_question_of_content_words_only_is_never_encoded_twice(
 ) -> None:
     lib, encoder = counted
     question = "radios fishermen"
-    query = lib.searcher.corpus.lexicon.query(question)
-    ranked = lib.searcher.rank(question, query, encoder.encode([question]), {})
-    assert lib.searcher._unsure(ranked)  # the premise: two passages nearly tie
+    assert unsure(lib, question)  # the premise: two passages nearly tie
     encoder.texts.clear()
     lib.ask(question)
     assert [texts[0] for texts in encoder.texts] == [question]
@@ -195,4 +198,4 @@ def test_a_question_of_content_words_only_is_never_encoded_twice(
 def test_chat_wrapping_is_left_out_of_what_is_searched(
     library: Library, question: str, embedded: str
 ) -> None:
-    assert _core(question, library.searcher.corpus.lexicon) == embedded
+    assert core(question, library.searcher.corpus.lexicon) == embedded
