@@ -58,9 +58,7 @@ def content_terms(text: str) -> list[str]:
     for i, word in enumerate(tokens):
         if word in _IDIOM and tokens[i + 1 : i + 2] == [_IDIOM[word]]:
             continue
-        if word.endswith("'s"):
-            word = word[:-2]
-        word = word.strip("'")
+        word = content_form(word)
         if word and word not in STOPWORDS and not (len(word) == 1 and not word.isdigit()):
             out.append(word)
     return out
