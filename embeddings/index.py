@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.encoder import Encoder
+from embeddings.vectors import HNSW_EF_SEARCH, VectorIndex, build_faiss
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -41,8 +42,6 @@ _DATA_FILES = (VECTORS, FAISS_INDEX, ITEMS)
 _FIELDS = {"encoder": str, "dim": int, "count": int, "kind": str, "generation": str}
 _FIELDS |= {"files": dict, "extra": dict, "items": list}
 _GENERATION = re.compile(r"gen-[0-9a-f]{32}")
-# HNSW M=32, efC=128, efSearch=256: recall@10 0.99 vs exact on 100k embedding-like 384-d vectors.
-HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 128, 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,91 +65,6 @@ class SyncStats:
     rebuilt: str | None
     """Why the stored index was discarded ("missing", "corrupt: …", "model changed: …",
     "dimension changed: …", "format changed: …"), or None when it was reused."""
-
-
-class VectorIndex:
-    """Unit vectors for items; row i belongs to items[i]. Immutable; threads may share it.
-
-    The vectors are L2-normalised, so FAISS's inner product is their cosine similarity.
-    """
-
-    __slots__ = ("_exact", "_index", "_vectors")
-
-    def __init__(self, vectors: np.ndarray, index: Any, *, exact: bool) -> None:
-        vectors.flags.writeable = False
-        self._vectors = vectors
-        self._index = index
-        self._exact = exact
-
-    @classmethod
-    def empty(cls, dim: int) -> VectorIndex:
-        """An index of no rows, in memory only."""
-        vectors = np.zeros((0, dim), dtype=np.float32)
-        return cls(vectors, _build(vectors, "exact"), exact=True)
-
-    def __len__(self) -> int:
-        return int(self._vectors.shape[0])
-
-    @property
-    def dim(self) -> int:
-        return int(self._vectors.shape[1])
-
-    @property
-    def exact(self) -> bool:
-        """False when an approximate (HNSW) index answers searches."""
-        return self._exact
-
-    @property
-    def vectors(self) -> np.ndarray:
-        """The ``(len, dim)`` float32 unit vectors, as a read-only view."""
-        return self._vectors.view()
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Finds the rows most similar to each query.
-
-        Args:
-            queries: ``(n_queries, dim)`` unit vectors; a ``(dim,)`` vector is one query.
-            k: How many rows to return per query; capped at ``len(self)``.
-
-        Returns:
-            ``(scores, rows)``, each ``(n_queries, min(k, len(self)))``, best first: cosine
-            similarities (float32) and row numbers (int64), never FAISS's ``-1`` padding.
-
-        Raises:
-            ValueError: If the queries have the wrong dimension or are not finite.
-        """
-        q = np.ascontiguousarray(queries, dtype=np.float32)
-        if q.ndim == 1:
-            q = q.reshape(1, -1)
-        if q.ndim != 2 or q.shape[1] != self.dim:
-            raise ValueError(f"queries must have shape (n, {self.dim}), not {q.shape}")
-        k = max(0, min(k, len(self)))
-        if k == 0:
-            return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
-        if not np.isfinite(q).all():
-            raise ValueError("queries must be finite")
-        scores, rows = self._faiss_search(q, k)
-        short = np.flatnonzero((rows < 0).any(axis=1))
-        if short.size:  # HNSW can find fewer than k rows; answer those queries exactly
-            scores[short], rows[short] = _brute_force(self._vectors, q[short], k)
-        return scores, rows
-
-    def _faiss_search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        import faiss
-
-        params = None
-        if not self._exact and k > HNSW_EF_SEARCH:
-            params = faiss.SearchParametersHNSW(efSearch=k)  # type: ignore[attr-defined]
-        if len(q) > 1:
-            return self._index.search(q, k, params=params)
-        # One query gains nothing from OpenMP threads and loses to their wake-up (measured
-        # 2-2.4x slower at 10k rows); the setting is per calling thread, so restore it.
-        threads = faiss.omp_get_max_threads()
-        faiss.omp_set_num_threads(1)
-        try:
-            return self._index.search(q, k, params=params)
-        finally:
-            faiss.omp_set_num_threads(threads)
 
 
 def sync_index(
@@ -242,7 +156,7 @@ def _sync(
         index = VectorIndex(stored.vectors, stored.index, exact=kind == "exact")
         return index, SyncStats(embedded=0, reused=len(items), rebuilt=None)
     vectors, embedded, reused = _assemble(items, stored, encoder)
-    faiss_index = _build(vectors, kind)
+    faiss_index = build_faiss(vectors, kind)
     generation, files = _write_generation(directory, items, vectors, faiss_index)
     manifest = {
         "format": FORMAT,
@@ -386,25 +300,6 @@ def _encode(encoder: Encoder, texts: list[str]) -> np.ndarray:
     # Normalised again so that inner product is cosine whatever the encoder did.
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, np.float32(1e-12))
-
-
-def _build(vectors: np.ndarray, kind: str) -> Any:
-    import faiss
-
-    index: Any = faiss.IndexFlatIP(vectors.shape[1])
-    if kind == "hnsw":
-        index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH  # set before the index is shared, never by search
-    if len(vectors):
-        index.add(vectors)
-    return index
-
-
-def _brute_force(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    scores = queries @ vectors.T
-    rows = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(scores, rows, axis=1), rows.astype(np.int64)
 
 
 def _write_generation(
