@@ -142,7 +142,7 @@ class Searcher:
         k = k or self.k
         with one_blas_thread():
             ranked = [
-                self._rank(q, query, v, term_vectors)
+                self.rank(q, query, v, term_vectors)
                 for q, query, v in zip(questions, queries, vectors, strict=True)
             ]
             unsure = [
@@ -154,24 +154,13 @@ class Searcher:
                 content = self.encoder.encode([queries[i].text for i in unsure])
                 for i, v in zip(unsure, content, strict=True):
                     vectors[i] = np.vstack([vectors[i], v[None, :]])
-                    ranked[i] = self._rank(questions[i], queries[i], vectors[i], term_vectors)
+                    ranked[i] = self.rank(questions[i], queries[i], vectors[i], term_vectors)
             return [
                 self._answer(a, q, query, v[0], r, k)
                 for a, q, query, v, r in zip(
                     asked, questions, queries, vectors, ranked, strict=True
                 )
             ]
-
-    def _rank(
-        self,
-        question: str,
-        query: Query,
-        vectors: np.ndarray,
-        term_vectors: Mapping[str, np.ndarray],
-    ) -> list[Scored]:
-        if not query.terms or not len(self.corpus.passages):
-            return []
-        return self.rank(question, query, vectors, term_vectors)
 
     def _unsure(self, ranked: Sequence[Scored]) -> bool:
         """Could the content words' vector change this ranking: is the best passage barely
@@ -206,12 +195,15 @@ class Searcher:
         vectors: np.ndarray,
         term_vectors: Mapping[str, np.ndarray],
     ) -> list[Scored]:
-        """All candidate passages with their fused score and confidence, best first.
+        """All candidate passages with their fused score and confidence, best first (none when
+        the question has no content word or the corpus no passage).
 
         ``vectors`` holds the question's embedding, then optionally that of its content words
         alone (chatty questions match better without their filler); a passage's dense
         similarity is the best of them against the passage and against its best sentence.
         """
+        if not query.terms or not len(self.corpus.passages):
+            return []
         c = self.corpus
         w = self.weights
         rows = self._dense_candidates(vectors)
