@@ -111,10 +111,13 @@ class Lexicon:
         """The question's content terms, with misspellings mapped onto corpus words."""
         terms: list[str] = []
         corrected: list[tuple[str, str]] = []
+        spoken = f" {' '.join(words(question))} "
         for term in content_terms(question):
             fixed = self._correct(term)
             if fixed != term:
                 corrected.append((term, fixed))
+                if fixed in _IDIOM and f" {term} {_IDIOM[fixed]} " in spoken:
+                    continue  # "what does BES stnd for": the idiom, once the typo is mended
             terms.append(fixed)
         return Query(tuple(terms), tuple(corrected))
 

@@ -111,3 +111,10 @@ def test_a_misspelt_word_the_sources_lack_is_corrected_to_a_dictionary_word() ->
     assert lexicon.query("he swears").terms == ("swears",)  # "swear" + "s", not "sears"
     assert lexicon.query("the handset maker").terms == ("handset", "maker")  # nothing one edit off
     assert lexicon.query("the authorty").terms == ("authority",)  # the sources' words first
+
+
+def test_a_misspelt_stand_for_is_still_an_idiom() -> None:
+    lexicon = Lexicon(["BlackBerry Enterprise Server (BES) is standing firm, a stand on privacy."])
+    query = lexicon.query("What does BES stnad for?")
+    assert query.terms == ("bes",) and query.corrected == (("stnad", "stand"),)
+    assert lexicon.query("their stnad on privacy").terms == ("stand", "privacy")
