@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def open_library(settings: Settings, *, quiet: bool = False) -> tuple[Library, BuildReport]:
     """Builds or loads the index, printing problems with sources to stderr."""
-    from bot.core import make_builder
+    from bot.wiring import make_builder
 
     library, report = make_builder(settings)()
     if not quiet:
@@ -117,7 +117,7 @@ def format_report(report: BuildReport, index_dir: Path) -> str:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answers a question, or a stream of questions with --json."""
-    from bot.render import render_text
+    from bot.telegram.render import render_text
 
     if args.question is None and not args.json:
         print(
@@ -158,7 +158,7 @@ def _answer_stream(library: Library, source: TextIO, sink: TextIO, k: int | None
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Prints hit@1, hit@3, abstention and false abstention, then the misses."""
-    from embeddings.evaluate import evaluate, load_questions
+    from embeddings.evaluation.evaluate import evaluate, load_questions
 
     try:
         questions = load_questions(args.file)
@@ -183,7 +183,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             rank = f"rank {miss.rank}" if miss.rank else "no match"
             print(f"  miss {q.id} [{q.kind}] {q.question[:70]!r}: {rank}; first: {where}")
     if args.variants:
-        from embeddings.variants import variants
+        from embeddings.evaluation.variants import variants
 
         for kind, items in variants(questions).items():
             v = evaluate(items, lambda qs: library.ask_many(qs)).metrics
@@ -196,7 +196,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings, *, hint: str | None = None) -> int:
     """A console conversation: one question a line, answers as the bot gives them."""
-    from bot.render import render_sources_text, render_text
+    from bot.telegram.render import render_sources_text, render_text
 
     if hint:
         print(hint)
@@ -223,7 +223,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, *, hint: str | None =
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Runs the Telegram bot until interrupted."""
-    from bot.app import run_bot
+    from bot.telegram.app import run_bot
 
     settings.require_token()
     run_bot(settings)
@@ -240,7 +240,7 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     """Runs the speed benchmarks (see docs/BENCHMARKS.md)."""
     try:
-        from bot.bench import run_benchmarks
+        from bot.bench.run import run_benchmarks
     except ImportError:
         print("storybot bench: benchmarks are not available in this build", file=sys.stderr)
         return 2

@@ -16,16 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.encoder import Encoder
-from embeddings.excerpts import duplicate_groups
-from embeddings.fluency import FLUENT, fluency
-from embeddings.index import IndexItem, VectorIndex, read_manifest, sync_index
-from embeddings.lexical import Lexicon
+from embeddings.encoders.base import Encoder
+from embeddings.excerpts.grouping import duplicate_groups
+from embeddings.ingest.fluency import FLUENT, fluency
+from embeddings.ingest.passages import passage_sentences, split_article, text_hash
+from embeddings.ingest.sources import SOURCE_SUFFIXES, load_sources
 from embeddings.models import Answer, Article, BuildReport, Passage, SourceSummary
-from embeddings.passages import passage_sentences, split_article, text_hash
-from embeddings.search import Corpus, Searcher
-from embeddings.sources import load_sources
-from embeddings.terms import TermMatcher
+from embeddings.retrieval.coverage import TermMatcher
+from embeddings.retrieval.lexicon import Lexicon
+from embeddings.retrieval.searcher import Searcher
+from embeddings.retrieval.snapshot import Corpus
+from embeddings.store.index import IndexItem, VectorIndex, read_manifest, sync_index
+
+__all__ = ["SOURCE_SUFFIXES", "Library", "SearchOptions", "build_library"]
 
 
 @dataclass(frozen=True, slots=True)

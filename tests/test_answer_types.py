@@ -1,6 +1,6 @@
 import pytest
 
-from embeddings.answer_types import AnswerType, asked_type, counted_words, supplies
+from embeddings.retrieval.answer_types import AnswerType, asked_type, counted_words, supplies
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.uploads import safe_stem, set_metadata
+from bot.telegram.uploads import safe_stem, set_metadata
 from tests.fakes.harness import BotUnderTest
 from tests.fakes.library import ControlledBuilder
 from tests.fakes.updates import ADMIN, USER

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import TokenRedactor, build_application, configure_logging, run_bot
 from bot.config import SettingsError
-from bot.service import ReloadError
+from bot.service.service import ReloadError
+from bot.telegram.app import TokenRedactor, build_application, configure_logging, run_bot
 from tests.fakes.botapi import TOKEN, FakeBotApi
 from tests.fakes.harness import bot_settings
 from tests.fakes.library import FakeBuilder

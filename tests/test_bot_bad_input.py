@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
-from bot.handlers import clean_question
-from bot.render import NOT_FOUND
+from bot.telegram import texts
+from bot.telegram.handlers import clean_question
+from bot.telegram.render import NOT_FOUND
 from tests.fakes.botapi import BOT_USERNAME
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
 from tests.fakes.updates import GROUP_ID, OTHER, USER, Json
@@ -100,7 +100,7 @@ async def test_what_reaches_the_core_is_valid_visible_text(bot: BotUnderTest) ->
 
 @pytest.mark.model
 def test_the_model_accepts_any_cleaned_question() -> None:
-    from embeddings.encoder import SentenceTransformerEncoder
+    from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
 
     nasty = ["a\ud800b\udfff", "\u200b\u202e\ufeffx", "\x00\x1f\x7f y", "😀" * 50, "e\u0301" * 99]
     questions = [clean_question(text, 1000) for text in nasty]

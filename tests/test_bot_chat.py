@@ -10,11 +10,11 @@ import pytest
 from telegram.ext import AIORateLimiter
 
 from bot.config import Settings
-from bot.core import LibraryBuilder, make_builder
-from bot.handlers import INLINE_FLOOD_FACTOR, RUNTIME_KEY
-from bot.texts import INLINE_SLOW_DOWN
-from embeddings.encoder import HashEncoder
+from bot.telegram.runtime import INLINE_FLOOD_FACTOR, RUNTIME_KEY
+from bot.telegram.texts import INLINE_SLOW_DOWN
+from bot.wiring import LibraryBuilder, make_builder
 from tests.fakes.botapi import BOT_USERNAME, FakeBotApi
+from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
 from tests.fakes.library import FakeBuilder
 from tests.fakes.tghtml import utf16_len

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.delivery import Delivery, RetryingRateLimiter, delivery_of, may_retry
+from bot.telegram.delivery import Delivery, RetryingRateLimiter, delivery_of, may_retry
 
 
 def caused(error: NetworkError, cause: BaseException) -> NetworkError:

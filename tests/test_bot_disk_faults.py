@@ -22,12 +22,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-import embeddings.index
+import embeddings.store.index
 from bot.config import Settings
-from bot.core import make_builder
-from embeddings.encoder import HashEncoder
+from bot.wiring import make_builder
 from embeddings.library import Library, build_library
 from tests.fakes.botapi import FakeBotApi
+from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
 from tests.fakes.updates import ADMIN, USER
 from tests.test_bot_chat import QUESTION, write_sources
@@ -195,18 +195,18 @@ async def test_a_damaged_index_is_rebuilt_at_start(
 async def test_a_failing_disk_during_reload_keeps_the_old_index_serving(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write = embeddings.index._write_durably
+    write = embeddings.store.index._write_durably
 
     def disk_full(path: Path, data: bytes | memoryview) -> dict[str, Any]:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     async with started(settings) as bot:
         (settings.sources_dir / "nokia.txt").write_text(NOKIA, "utf-8")
-        monkeypatch.setattr(embeddings.index, "_write_durably", disk_full)
+        monkeypatch.setattr(embeddings.store.index, "_write_durably", disk_full)
         reply = await say(bot, "/reload", ADMIN)
         assert reply.startswith("The reload failed: OSError: [Errno 28] No space left on device")
         assert await answers_the_question(bot)
-        monkeypatch.setattr(embeddings.index, "_write_durably", write)
+        monkeypatch.setattr(embeddings.store.index, "_write_durably", write)
         report = await say(bot, "/reload", ADMIN)
         assert "Added: nokia" in report
         assert "Lahore" in await say(bot, NOKIA_QUESTION)
@@ -250,12 +250,14 @@ def test_a_reload_killed_at_any_write_leaves_an_index_the_next_start_serves(
     (sources / "nokia.txt").write_text(NOKIA, "utf-8")  # version 2 in the folder
     (sources / "b.txt").write_text("BlackBerry will exit Pakistan on December 30.\n", "utf-8")
     expected = fingerprint(build_library(sources, tmp_path / "fresh", HashEncoder())[0])
-    write, points = embeddings.index._write_durably, 0
+    write, points = embeddings.store.index._write_durably, 0
     for mode in ("before", "half"):
         for target in range(1, 100):
             snapshot = tmp_path / f"crash-{mode}-{target}"
             shutil.copytree(index, snapshot)
-            monkeypatch.setattr(embeddings.index, "_write_durably", dying_at(target, mode, write))
+            monkeypatch.setattr(
+                embeddings.store.index, "_write_durably", dying_at(target, mode, write)
+            )
             try:
                 build_library(sources, snapshot, HashEncoder())
             except Killed:
@@ -263,7 +265,7 @@ def test_a_reload_killed_at_any_write_leaves_an_index_the_next_start_serves(
             else:
                 break  # every write has been a crash point
             finally:
-                monkeypatch.setattr(embeddings.index, "_write_durably", write)
+                monkeypatch.setattr(embeddings.store.index, "_write_durably", write)
             library, _ = build_library(sources, snapshot, HashEncoder())  # the restart
             assert fingerprint(library) == expected, (mode, target)
     assert points >= 2 * 12  # three stores, each three data files and a manifest
@@ -272,8 +274,8 @@ def test_a_reload_killed_at_any_write_leaves_an_index_the_next_start_serves(
 _CHILD = """
 import os, sys, time
 from pathlib import Path
-import embeddings.index as index
-from embeddings.encoder import HashEncoder
+import embeddings.store.index as index
+from tests.fakes.encoder import HashEncoder
 from embeddings.library import build_library
 
 write, target, calls = index._write_durably, int(sys.argv[3]), [0]

@@ -20,9 +20,9 @@ import pytest
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot import texts
-from bot.core import LibraryBuilder
-from bot.handlers import on_error
+from bot.telegram import texts
+from bot.telegram.handlers import on_error
+from bot.wiring import LibraryBuilder
 from tests.fakes.botapi import TOKEN, Delay, Drop, DropAfter, FakeBotApi, Reply, Sent
 from tests.fakes.harness import (
     BotUnderTest,

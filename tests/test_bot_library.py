@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import make_builder
-from embeddings.encoder import HashEncoder
+from bot.wiring import make_builder
 from tests.fakes.botapi import FakeBotApi
+from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
 from tests.fakes.tghtml import utf16_len
 from tests.fakes.updates import ADMIN, GROUP_ID, USER

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
-from bot.render import NOT_FOUND
+from bot.telegram import texts
+from bot.telegram.render import NOT_FOUND
 from tests.fakes.botapi import FakeBotApi, Sent
 from tests.fakes.server import FakeBotServer
 from tests.fakes.updates import ADMIN, Json

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot import texts
-from bot.app import configure_logging
 from bot.config import Settings
-from bot.uploads import save_source
+from bot.telegram import texts
+from bot.telegram.app import configure_logging
+from bot.telegram.uploads import save_source
 from tests.fakes.botapi import TOKEN, Delay, Drop, Reply
 from tests.fakes.harness import BotUnderTest, bot_settings, eventually, polling_bot
 from tests.fakes.library import ControlledBuilder

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import FloodGuard, NotReadyError, ReloadError, StoryService, Verdict
+from bot.service.flood import FloodGuard, Verdict
+from bot.service.service import NotReadyError, ReloadError, StoryService
 from tests.fakes.library import FakeBuilder
 
 ARTICLE = "Exit plan\n\nBlackBerry leaves Pakistan on December 30.\n\nThe servers stay closed."

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from embeddings.encoder import HashEncoder
 from embeddings.library import SearchOptions, build_library
+from tests.fakes.encoder import HashEncoder
 
 SOURCE = (
     "Ferry Service Ends On The Northern Route\n\n"
@@ -72,7 +72,7 @@ def test_unwritable_index_dir_is_one_line_not_a_traceback(
     monkeypatch.chdir(tmp_path)
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", "utf-8")
-    monkeypatch.setattr("bot.core.make_encoder", lambda settings: HashEncoder())
+    monkeypatch.setattr("bot.wiring.make_encoder", lambda settings: HashEncoder())
     code = run(
         ["index"],
         monkeypatch,
@@ -116,7 +116,7 @@ def test_eval_with_variants_prints_a_line_per_kind(
         {"id": "f2", "kind": "off", "question": "Who painted the Mona Lisa?", "gold_any": []},
     ]
     questions.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
-    monkeypatch.setattr("bot.core.make_encoder", lambda settings: HashEncoder(dim=256))
+    monkeypatch.setattr("bot.wiring.make_encoder", lambda settings: HashEncoder(dim=256))
     code = run(
         ["eval", str(questions), "-q", "--variants"],
         monkeypatch,

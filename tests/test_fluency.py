@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from embeddings.fluency import FLUENT, fluency
-from embeddings.sources import load_sources
+from embeddings.ingest.fluency import FLUENT, fluency
+from embeddings.ingest.sources import load_sources
 
 CLEAN = (
     "The government asked the smartphone maker to give it access to the servers of the company. "

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import HashEncoder
 from embeddings.library import Library, SearchOptions, build_library
-from embeddings.question import core
-from embeddings.search import Weights
+from embeddings.retrieval.query import core
+from embeddings.retrieval.searcher import Weights
+from tests.fakes.encoder import HashEncoder
 
 TEXT = (
     "A Story About A Harbour And Its Ferry\n\n"

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from embeddings.encoder import HashEncoder
-from embeddings.index import IndexItem, SyncStats, VectorIndex, read_manifest, sync_index
+from embeddings.store.index import IndexItem, SyncStats, VectorIndex, read_manifest, sync_index
+from tests.fakes.encoder import HashEncoder
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -252,8 +252,8 @@ def test_save_dying_at_any_step_leaves_an_intact_index(
 CHILD = """
 import hashlib, sys
 from pathlib import Path
-from embeddings.encoder import HashEncoder
-from embeddings.index import IndexItem, sync_index
+from tests.fakes.encoder import HashEncoder
+from embeddings.store.index import IndexItem, sync_index
 print("ready", flush=True)
 for version in range(1, 10**6):
     texts = [f"text {i} of version {version % 3}" for i in range(300)]
@@ -342,5 +342,5 @@ def test_bad_input_is_refused(tmp_path: Path) -> None:
 
 
 def test_import_does_not_load_faiss() -> None:
-    code = "import sys, embeddings.index; sys.exit('faiss' in sys.modules)"
+    code = "import sys, embeddings.store.index; sys.exit('faiss' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0

@@ -19,21 +19,23 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-CORE_FILES = sorted((ROOT / "embeddings").glob("*.py"))
+CORE_FILES = sorted((ROOT / "embeddings").rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_core_never_imports_bot_or_telegram(path: Path) -> None:
     assert not imported_modules(path) & {"bot", "telegram"}
 
 
-@pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_core_never_reads_the_environment(path: Path) -> None:
     source = path.read_text("utf-8")
     assert "os.environ" not in source and "getenv" not in source
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "bot").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "bot").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_bot_never_touches_faiss_or_models_directly(path: Path) -> None:
     assert not imported_modules(path) & {"faiss", "sentence_transformers", "torch"}
 

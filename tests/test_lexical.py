@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from embeddings.lexical import Lexicon, Query, _one_edit, content_terms, proper_names
-from embeddings.terms import TermMatcher
+from embeddings.retrieval.coverage import TermMatcher
+from embeddings.retrieval.lexicon import Lexicon, Query, _one_edit, content_terms, proper_names
 
 DOCS = [
     "Ferry ferry harbour",  # content terms: ferry ferry harbour (3 long)

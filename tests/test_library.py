@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import HashEncoder
 from embeddings.library import Library, SearchOptions, build_library
 from embeddings.models import BuildReport
 from embeddings.text import normalise
+from tests.fakes.encoder import HashEncoder
 
 ARTICLES = {
     "alpha": (
@@ -178,7 +178,7 @@ def test_empty_sources_folder_gives_an_empty_library(tmp_path: Path) -> None:
 
 
 def test_real_words_are_not_corrected_into_corpus_words() -> None:
-    from embeddings.lexical import Lexicon
+    from embeddings.retrieval.lexicon import Lexicon
 
     lexicon = Lexicon(["The sand was warm and the blackberry bush grew."], {"stand", "grew"})
     assert lexicon.query("where does it stand").terms == ("stand",)

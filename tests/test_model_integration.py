@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.encoder import SentenceTransformerEncoder
-from embeddings.evaluate import evaluate, load_questions
+from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
+from embeddings.evaluation.evaluate import evaluate, load_questions
 from embeddings.library import Library, build_library
 from embeddings.text import normalise
 
@@ -110,7 +110,7 @@ def test_retrieval_quality_does_not_regress(
 def test_misspelt_and_chatty_questions_do_not_regress(
     library: Library, kind: str, floor: float
 ) -> None:
-    from embeddings.variants import variants
+    from embeddings.evaluation.variants import variants
 
     items = variants(load_questions(DATA / "extra_questions.jsonl"))[kind]
     metrics = evaluate(items, library.ask_many).metrics

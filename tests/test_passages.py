@@ -1,7 +1,7 @@
 from pathlib import Path
 
+from embeddings.ingest.passages import MIN_WORDS, passage_sentences, split_article
 from embeddings.models import Article, SourceInfo
-from embeddings.passages import MIN_WORDS, passage_sentences, split_article
 
 
 def article(*paragraphs: str) -> Article:

@@ -10,16 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.batching import AnswerCache, MicroBatcher
-from bot.bench_data import base_questions, synthetic_articles, varied_questions
-from bot.core import make_builder
-from bot.service import StoryService
-from embeddings.encoder import HashEncoder
+from bot.bench.data import base_questions, synthetic_articles, varied_questions
+from bot.service.batching import AnswerCache, MicroBatcher
+from bot.service.service import StoryService
+from bot.wiring import make_builder
 from embeddings.library import Library
 from embeddings.models import Answer
-from embeddings.search import Searcher, _group_rows
-from embeddings.terms import SOFT_HIGH, SOFT_LOW, TermMatcher, stem
-from embeddings.threads import VectorCache, one_blas_thread
+from embeddings.retrieval.coverage import SOFT_HIGH, SOFT_LOW, TermMatcher, stem
+from embeddings.retrieval.searcher import Searcher, _group_rows
+from embeddings.retrieval.threads import VectorCache, one_blas_thread
+from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import bot_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,9 +231,9 @@ async def test_repeated_question_words_are_embedded_once(tmp_path: Path, sources
 
 @pytest.mark.model
 def test_onnx_encoder_gives_torch_vectors_tokens_and_answers(tmp_path: Path) -> None:
-    from embeddings.encoder import SentenceTransformerEncoder
+    from embeddings.encoders.onnx import OnnxEncoder, onnx_available
+    from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
     from embeddings.library import build_library
-    from embeddings.onnx_encoder import OnnxEncoder, onnx_available
 
     if not onnx_available():
         pytest.skip("onnxruntime or onnx is not installed")
@@ -255,7 +255,7 @@ def test_onnx_encoder_gives_torch_vectors_tokens_and_answers(tmp_path: Path) -> 
 
 
 def test_bench_rewrites_only_its_own_block(tmp_path: Path) -> None:
-    from bot.bench import END, START, Figure, render_table, update_doc
+    from bot.bench.run import END, START, Figure, render_table, update_doc
 
     doc = tmp_path / "BENCHMARKS.md"
     update_doc(doc, "first")
@@ -271,7 +271,7 @@ def test_bench_rewrites_only_its_own_block(tmp_path: Path) -> None:
 
 
 def test_onnx_encoder_falls_back_to_torch_when_the_graph_cannot_be_made(tmp_path: Path) -> None:
-    from embeddings.onnx_encoder import OnnxEncoder
+    from embeddings.encoders.onnx import OnnxEncoder
 
     reference = HashEncoder()  # it has no model folder, so there is nothing to export
     encoder = OnnxEncoder(reference, tmp_path)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.render import (
+from bot.telegram.render import (
     MESSAGE_LIMIT,
     NOT_FOUND,
     fit_text,

@@ -15,8 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.handlers import clean_question, inline_results
-from bot.render import (
+from bot.telegram.handlers import clean_question
+from bot.telegram.inline import inline_results
+from bot.telegram.render import (
     ELLIPSIS,
     MESSAGE_LIMIT,
     html_to_plain,
@@ -25,9 +26,9 @@ from bot.render import (
     render_sources_html,
     utf16_len,
 )
-from embeddings.encoder import HashEncoder
 from embeddings.library import build_library
 from embeddings.models import AlsoIn, Answer, Excerpt, SourceInfo, SourceSummary
+from tests.fakes.encoder import HashEncoder
 from tests.fakes.tghtml import ALLOWED, parse_html
 
 _TAG = re.compile(r"<(/?)([a-z-]+)([^>]*)>")

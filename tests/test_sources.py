@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from embeddings.sources import load_sources, parse_article
+from embeddings.ingest.sources import load_sources, parse_article
 
 MESSY = """Mobile & Wireless
 

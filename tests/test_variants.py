@@ -2,8 +2,8 @@
 
 import random
 
-from embeddings.evaluate import Question
-from embeddings.variants import CHAT, chat, misspell, variants
+from embeddings.evaluation.evaluate import Question
+from embeddings.evaluation.variants import CHAT, chat, misspell, variants
 
 QUESTIONS = [
     Question("a", "plain", "Where are BlackBerry's servers located?", ("in canada",)),

@@ -2,7 +2,7 @@
 
     python -m tests.fakes.botprocess        # settings from the environment, as `storybot run`
 
-It is `bot.app.run_bot` (token-redacting logs, the real Application, long polling) with two
+It is `bot.telegram.app.run_bot` (token-redacting logs, the real Application, long polling) with two
 seams: the HashEncoder instead of the model, and Telegram's own send limits (30 a second, 20 a
 minute per group) switched off, since the fake server does not enforce them.
 STORYBOT_TOKEN_CHECK_SECONDS shortens how often the running bot checks its token.
@@ -17,11 +17,11 @@ import sys
 import threading
 import time
 
-from bot import app
 from bot.config import SettingsError, load_settings
-from bot.core import make_builder
-from bot.delivery import RetryingRateLimiter
-from embeddings.encoder import HashEncoder
+from bot.telegram import app
+from bot.telegram.delivery import RetryingRateLimiter
+from bot.wiring import make_builder
+from tests.fakes.encoder import HashEncoder
 
 
 def _exit_with_parent() -> None:

@@ -24,9 +24,9 @@ from typing import Any
 from telegram import Update
 from telegram.request import HTTPXRequest
 
-from bot.app import ALLOWED_UPDATES, App, build_application
 from bot.config import Settings, load_settings
-from bot.core import LibraryBuilder
+from bot.telegram.app import ALLOWED_UPDATES, App, build_application
+from bot.wiring import LibraryBuilder
 from tests.fakes.botapi import TOKEN, FakeBotApi, Sent
 from tests.fakes.server import FakeBotServer
 from tests.fakes.transport import BASE_FILE_URL, BASE_URL, FakeTransport

@@ -1,0 +1,206 @@
+"""The benchmarks that need processes of their own: cold start, memory of `storybot run`, scale."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings, child_environment
+
+QUESTION = "When will BlackBerry leave Pakistan?"
+BARE_TORCH = (
+    "from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder as E; "
+    "E().encode(['warm up'])"
+)
+BARE_CONFIGURED = (
+    "from bot.config import load_settings; from bot.wiring import make_encoder; "
+    "make_encoder(load_settings()).encode(['warm up'])"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One line of the benchmark table."""
+
+    name: str
+    value: str
+    target: str = ""
+    met: bool | None = None
+    """None for figures reported without a target."""
+
+
+def _env(settings: Settings, root: Path, **extra: str) -> dict[str, str]:
+    env = child_environment(  # the same settings as this run, made explicit for the children
+        SOURCES_DIR=str(settings.sources_dir.resolve()),
+        INDEX_DIR=str(settings.index_dir.resolve()),
+        ENCODER_BACKEND=settings.encoder_backend,
+        MODEL_CACHE_DIR=str(settings.model_cache_dir),
+    )
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    return env | extra
+
+
+def _wall(command: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[float, int]:
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, check=False)
+    return time.perf_counter() - started, done.returncode
+
+
+def cold_start(settings: Settings, root: Path, *, reps: int) -> list[Figure]:
+    """Process start to first answer (warm index on disk) against process start to a bare model."""
+    env = _env(settings, root)
+    py = sys.executable
+    runs: dict[str, Callable[[], tuple[float, int]]] = {
+        "torch": lambda: _wall([py, "-c", BARE_TORCH], env, root),
+        "configured": lambda: _wall([py, "-c", BARE_CONFIGURED], env, root),
+        "ask": lambda: _wall([py, "-m", "bot.cli", "ask", QUESTION], env, root),
+        "help": lambda: _wall([py, "-m", "bot.cli", "--help"], env, root),
+        "bad": lambda: _wall([py, "-m", "bot.cli", "ask", "x"], env | {"TOP_K": "99"}, root),
+    }
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    codes: dict[str, int] = {}
+    runs["ask"]()  # the ONNX graph and the OS file cache are warm, as on any restart
+    for _ in range(reps):
+        for name, run in runs.items():
+            seconds, codes[name] = run()
+            times[name].append(seconds)
+    t = {name: statistics.median(values) for name, values in times.items()}
+    same = t["ask"] / t["configured"]
+    vs_torch = t["ask"] / t["torch"]
+    return [
+        Figure("`storybot ask` (first answer, warm index)", f"{t['ask']:.2f} s"),
+        Figure("bare model load + one encode, torch", f"{t['torch']:.2f} s"),
+        Figure(
+            f"bare model load + one encode, {settings.encoder_backend} backend",
+            f"{t['configured']:.2f} s",
+        ),
+        Figure(
+            "cold start ratio (vs the same backend's bare model)",
+            f"{same:.2f}",
+            "≤ 1.25",
+            same <= 1.25,
+        ),
+        Figure(
+            "cold start ratio (vs the bare torch model)",
+            f"{vs_torch:.2f}",
+            "≤ 1.25",
+            vs_torch <= 1.25,
+        ),
+        Figure("`storybot --help`", f"{t['help']:.2f} s", "instant (< 1 s)", t["help"] < 1),
+        Figure(
+            "settings error (TOP_K=99)",
+            f"{t['bad']:.2f} s, exit {codes['bad']}",
+            "instant (< 1 s)",
+            t["bad"] < 1 and codes["bad"] == 2,
+        ),
+    ]
+
+
+def scale(settings: Settings, root: Path, tmp: Path, passages: int) -> list[Figure]:
+    """Builds and queries a synthetic corpus in a child process (see `bot.bench.scale`)."""
+    from bot.bench.data import base_questions, varied_questions
+
+    questions = tmp / "scale-questions.txt"
+    questions.write_text("\n".join(varied_questions(base_questions(root), 100)) + "\n", "utf-8")
+    command = [sys.executable, "-m", "bot.bench.scale", "--passages", str(passages)]
+    command += ["--work", str(tmp / "scale"), "--questions", str(questions)]
+    done = subprocess.run(
+        command, env=_env(settings, root), cwd=root, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        return [Figure("scale benchmark", f"failed: {tail[0]}", "", False)]
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    ratio = r["query_p50"] / r["seed_query_p50"]
+    return [
+        Figure("passages / sentences", f"{r['passages']:,} / {r['sentences']:,}"),
+        Figure(
+            "build (stand-in vectors)",
+            f"{r['build_seconds']:.0f} s, {r['build_rate']:,.0f} passages/s",
+        ),
+        Figure("real model embedding rate", f"{r['embed_rate']:,.0f} texts/s"),
+        Figure(
+            "projected build with the real model", f"{r['projected_build_seconds'] / 60:.0f} min"
+        ),
+        Figure(
+            "index on disk / peak resident memory",
+            f"{r['index_bytes'] / 2**20:,.0f} MiB / {r['peak_rss_kib'] / 2**10:,.0f} MiB",
+        ),
+        Figure("index kind", "exact" if r["exact"] else "HNSW (above 50,000 vectors)"),
+        Figure(
+            "query p50 (content words embedded on both): seeds / synthetic",
+            f"{r['seed_query_p50'] * 1000:.1f} / {r['query_p50'] * 1000:.1f} ms",
+        ),
+        Figure("query p50 ratio", f"{ratio:.2f}", "≤ 3", ratio <= 3),
+        Figure(
+            "recall@10 vs exact", f"{r['recall_at_10']:.3f}", "≥ 0.95", r["recall_at_10"] >= 0.95
+        ),
+    ]
+
+
+def memory_of_run(
+    settings: Settings, root: Path, tmp: Path, questions: Sequence[str]
+) -> list[Figure]:
+    """Peak resident memory (VmHWM) of `storybot run` answering the seeds over a fake Bot API."""
+    if str(root) not in sys.path:
+        sys.path.append(str(root))  # the fake Bot API lives with the tests, not in the package
+    try:
+        from tests.fakes.botapi import TOKEN, FakeBotApi
+        from tests.fakes.server import FakeBotServer
+    except ImportError:
+        return [Figure("`storybot run` peak memory", "n/a (tests/fakes not available)")]
+    api = FakeBotApi()
+    with FakeBotServer(api) as server, (tmp / "run.log").open("w") as log:
+        env = {
+            k: v
+            for k, v in _env(settings, root).items()
+            if not k.startswith(("TELEGRAM_", "WEBHOOK_"))
+        }
+        env |= {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": server.base_url,
+            "TELEGRAM_API_BASE_FILE_URL": server.base_file_url,
+            "FLOOD_QUESTIONS": "1000",
+        }
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=root, stderr=log
+        )
+        try:
+            if not api.wait_until(lambda: "getUpdates" in api.methods(), timeout=120):
+                return [Figure("`storybot run` peak memory", "bot did not start", "", False)]
+            chat = api.private(questions[0])["message"]["chat"]["id"]
+            for q in questions:
+                api.push(api.private(q))
+            api.wait_until(lambda: len(api.sent_to(chat)) >= len(questions), timeout=120)
+            answered = len(api.sent_to(chat))
+            peak = _status_kib(bot.pid, "VmHWM")
+        finally:
+            bot.send_signal(signal.SIGINT)
+            try:
+                bot.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                bot.kill()
+    return [
+        Figure(
+            f"`storybot run` peak RSS (VmHWM), seeds, {answered} questions over a fake Bot API",
+            f"{peak / 2**10:.0f} MiB",
+        )
+    ]
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

@@ -1,0 +1,192 @@
+"""`storybot bench`: storybot against the floor of its work, each figure a ratio within one run.
+
+Every ratio compares two timings taken side by side in the same run (interleaved where they can
+be), so a machine that is busy with something else slows both sides alike. The table is printed
+and written into docs/BENCHMARKS.md between the `bench:start` and `bench:end` markers, with the
+machine, date and command. Timings are never asserted by the tests; only the answers are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from bot.bench.data import base_questions, varied_questions
+from bot.bench.inprocess import answer_overhead, burst, reload_counts
+from bot.bench.processes import Figure, cold_start, memory_of_run, scale
+from bot.config import Settings
+from bot.wiring import make_builder, make_encoder
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "BENCHMARKS.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+NOTES = """\
+How each figure is taken (`bot/bench/inprocess.py`, `bot/bench/processes.py`, `bot/bench/scale.py`):
+
+1. Distinct questions (the repository's evaluation questions, then chatty, misspelt,
+   keyword-only and off-topic variants), each timed side by side: the bare `encode([question])`
+   of the encoder the bot uses, then `StoryService.ask` + `render_html` (the handlers' path,
+   answer cache off). Medians. The share answered by one encode is counted on the same
+   questions afterwards. The torch model is timed on the same questions as reference.
+2. The same distinct questions through `StoryService.ask`, one after another and then all at
+   once (`asyncio.gather`), each run on a freshly built library so neither finds the other's
+   words cached. Latency is per question, from the burst's start. The ceiling is the bare
+   encoder alone on the same questions, one at a time and then in the service's batch size.
+3. Wall time of child processes, interleaved, median of three, after one untimed run (the OS
+   file cache and the exported ONNX graph are warm, as on any restart).
+4. `StoryService.reload` on a copy of the seeds; counts are vectors embedded (passages,
+   sentences and vocabulary words).
+5. A child process writes a corpus of 100,000 synthetic paragraphs from the seeds' words and
+   builds the library on it. Embedding it with the real model would take the projected time
+   shown, so its vectors come from the mean of the real model's word vectors; questions are
+   embedded by the real model. Above 50,000 vectors the index is HNSW (M 32, efSearch 256);
+   recall@10 is the passage index's against brute force for 100 real question vectors. Query
+   p50 is the core's (`Library.ask`), interleaved with the seed library's in the same process;
+   both embed every question's content words too (the stand-in vectors make other near ties
+   than the seeds' real ones, so the share taking that longer path would differ).
+6. `storybot run` (as `python -m bot.cli run`) in its own process against the fake Bot API of
+   `tests/fakes` over loopback; VmHWM from `/proc/PID/status` after it answered.
+
+Why some targets are out of reach on this CPU (2 cores): one question's forward pass costs
+about 2.5 ms however short it is (measured on the ONNX graph: 3 tokens 2.8 ms, 9 tokens 2.6 ms,
+64 tokens 7.1 ms), most likely because every pass reads the model's 40-odd MB of fp32 layer
+weights, more than the 32 MB L3 cache; a batch pays that once and is then compute-bound at
+about 1.5 ms a question. So batching can save at most the ceiling shown in section 2, about
+2x, not 5x. An int8 graph is 2.5-3x faster per question, but its vectors fall to cosine
+0.985-0.990 against torch, below the 0.999 the issue requires, so it is not used. After the
+encode, ranking, excerpts and HTML cost 1-2 ms of single-threaded Python and NumPy, which
+against a 3-5 ms floor is the rest of the overhead ratio. That work is slower right after an
+encode than back to back (measured on the same questions with their vectors cached: 1.2 ms back
+to back, 2.1 ms after an unrelated encode, 1.9 ms after a 3 ms sleep): the forward pass leaves
+the caches cold, as a question arriving after a quiet spell does. The torch encode the issue
+took as the floor is 2-3x slower than ONNX Runtime's; against it the whole answer costs less
+than one bare encode.
+"""
+
+
+def run_benchmarks(settings: Settings, *, quick: bool = False, write: bool = True) -> int:
+    """Runs every benchmark, prints the table, and (with ``write``) updates docs/BENCHMARKS.md.
+
+    Returns 0, or 1 when a target was missed (the table says which).
+    """
+    started = time.perf_counter()
+    load = [_read("/proc/loadavg")[:4] or "?"]
+    encoder = make_encoder(settings)
+    warm_up = getattr(encoder, "warm_up", None)
+    if warm_up is not None:
+        warm_up().join()  # nothing loads in the background while the figures are taken
+    builder = make_builder(settings, encoder)
+    builder()  # a valid index on disk, for the cold start and every section after
+    base = base_questions(ROOT)
+    questions = varied_questions(base, 60 if quick else 200)
+    burst_questions = varied_questions(base, 128 if quick else 512, seed=5)
+    sections: list[tuple[str, list[Figure]]] = []
+
+    def section(title: str, figures: list[Figure]) -> None:
+        sections.append((title, figures))
+        print(render_table([(title, figures)]), flush=True)
+
+    section("1. Answer overhead", asyncio.run(answer_overhead(builder, encoder, questions)))
+    rounds = 2 if quick else 3
+    section("2. Burst throughput", asyncio.run(burst(builder, encoder, burst_questions, rounds)))
+    section("3. Cold start", cold_start(settings, ROOT, reps=2 if quick else 3))
+    with tempfile.TemporaryDirectory(prefix="storybot-bench-") as tmp:
+        section("4. Reload", asyncio.run(reload_counts(settings, encoder, Path(tmp))))
+        section("5. Scale", scale(settings, ROOT, Path(tmp), 20_000 if quick else 100_000))
+        section("6. Memory", memory_of_run(settings, ROOT, Path(tmp), questions[:40]))
+    seconds = time.perf_counter() - started
+    sections.append(
+        ("Whole run", [Figure("wall time", f"{seconds:.0f} s", "< 300 s", seconds < 300)])
+    )
+    block = "\n".join([machine(quick, load), "", render_table(sections), "", NOTES.rstrip()])
+    print(f"\nstorybot bench: {seconds:.0f} s")
+    if write and not quick:
+        update_doc(DOC, block)
+        print(f"wrote {DOC.relative_to(ROOT)}")
+    return 1 if any(f.met is False for _, figs in sections for f in figs) else 0
+
+
+def machine(quick: bool, load: Sequence[str]) -> str:
+    """Where and how the figures were taken."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in _read("/proc/cpuinfo").splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem = next(
+        (
+            line.split()[1]
+            for line in _read("/proc/meminfo").splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "0",
+    )
+    versions = ", ".join(
+        f"{name} {_version(name)}"
+        for name in ("torch", "onnxruntime", "sentence-transformers", "faiss-cpu")
+    )
+    command = (
+        "storybot " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        if sys.argv
+        else "storybot bench"
+    )
+    return "\n".join(
+        [
+            f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            f"- Command: `{command}`{' (quick)' if quick else ''}",
+            f"- Machine: {cpu}, {len(os.sched_getaffinity(0))} cores, "
+            f"{int(mem) / 2**20:.0f} GiB RAM, {platform.system()} {platform.release()}",
+            f"- Python {platform.python_version()}; {versions}",
+            f"- Load average (1 min) at start / end: {load[0]} / {_read('/proc/loadavg')[:4]} "
+            "(other jobs share the cores; each ratio is timed side by side to limit their effect)",
+        ]
+    )
+
+
+def render_table(sections: Sequence[tuple[str, Sequence[Figure]]]) -> str:
+    lines = ["| figure | value | target | met |", "| --- | --- | --- | --- |"]
+    for title, figures in sections:
+        lines.append(f"| **{title}** | | | |")
+        for f in figures:
+            met = "" if f.met is None else ("yes" if f.met else "**no**")
+            lines.append(f"| {f.name} | {f.value} | {f.target} | {met} |")
+    return "\n".join(lines)
+
+
+def update_doc(path: Path, block: str) -> None:
+    """Replaces the text between the markers (adding them, or the file, when missing)."""
+    text = path.read_text("utf-8") if path.is_file() else "# Benchmarks\n"
+    fresh = f"{START}\n{block}\n{END}"
+    if START in text and END in text.split(START, 1)[1]:
+        head, rest = text.split(START, 1)
+        text = head + fresh + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n## Speed (`storybot bench`)\n\n" + fresh + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""

@@ -1,0 +1,115 @@
+"""What the handlers share, kept in `bot_data` behind one typed accessor: `runtime(context)`."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from bot.config import Settings
+from bot.service.flood import FloodGuard
+from bot.service.service import StoryService
+from embeddings.models import Answer
+
+Context = ContextTypes.DEFAULT_TYPE
+RUNTIME_KEY = "storybot"
+ASKED_KEPT = 5000
+"""Our recent answers whose question is remembered, for follow-ups sent as replies."""
+INLINE_FLOOD_FACTOR = 3
+"""Inline queries get this many times `FLOOD_QUESTIONS` per window: clients send one as the user
+types, so a single question is often several queries."""
+
+
+class AnswerCache:
+    """Recent compact group answers by (chat id, message id), for the "More sources" button."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self._size = size
+        self._answers: OrderedDict[tuple[int, int], Answer] = OrderedDict()
+        self._expanded: OrderedDict[tuple[int, int], None] = OrderedDict()
+
+    def put(self, key: tuple[int, int], answer: Answer) -> None:
+        self._answers[key] = answer
+        _bound(self._answers, self._size)
+
+    def expand(self, key: tuple[int, int]) -> Answer | None:
+        """The answer to expand, once: later calls for the same key return None."""
+        answer = self._answers.pop(key, None)
+        if answer is not None:
+            self._expanded[key] = None
+            _bound(self._expanded, self._size)
+        return answer
+
+    def expanded(self, key: tuple[int, int]) -> bool:
+        return key in self._expanded
+
+
+class RecentIds:
+    """The last `size` update ids seen, to drop an update delivered twice."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def add(self, update_id: int) -> bool:
+        """Records `update_id`; False if it was seen already."""
+        if update_id in self._ids:
+            return False
+        self._ids[update_id] = None
+        _bound(self._ids, self._size)
+        return True
+
+
+def _bound(items: OrderedDict[Any, Any], size: int) -> None:
+    while len(items) > size:
+        items.popitem(last=False)
+
+
+@dataclass
+class Tally:
+    """Questions of one kind (in chats, or inline) for /stats."""
+
+    answered: int = 0
+    not_found: int = 0
+    slowed: int = 0
+    """Refused by the flood guard, so never searched."""
+
+    def count(self, answer: Answer) -> None:
+        if answer.answered:
+            self.answered += 1
+        else:
+            self.not_found += 1
+
+
+@dataclass
+class Runtime:
+    """Everything the handlers share: settings, the service, the flood guards, recent answers."""
+
+    settings: Settings
+    service: StoryService
+    flood: FloodGuard
+    inline_flood: FloodGuard
+    """A separate, larger budget for inline queries (`INLINE_FLOOD_FACTOR`)."""
+    chat: Tally = field(default_factory=Tally)
+    inline: Tally = field(default_factory=Tally)
+    answers: AnswerCache = field(default_factory=AnswerCache)
+    seen: RecentIds = field(default_factory=RecentIds)
+    asked: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
+    """The question each recent answer of ours answered, for follow-ups sent as replies."""
+
+    def is_admin(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and user.id in self.settings.admin_user_ids
+
+
+def runtime(context: Context) -> Runtime:
+    """The bot's shared state (set up by bot.telegram.app)."""
+    return cast(Runtime, context.application.bot_data[RUNTIME_KEY])
+
+
+def message_of(update: Update) -> Message:
+    """The update's message; handlers are only registered for updates that have one."""
+    return cast(Message, update.effective_message)

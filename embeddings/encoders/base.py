@@ -1,0 +1,34 @@
+"""The encoder seam: anything that turns texts into unit vectors.
+
+Vectors are L2-normalised float32, so an inner product between two of them is their cosine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into normalised vectors."""
+
+    @property
+    def name(self) -> str:
+        """Identifies the model; an index built with another name is not reused."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int:
+        """The model's window; longer input is truncated by the model."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Returns an ``(len(texts), dim)`` float32 array of unit vectors."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...

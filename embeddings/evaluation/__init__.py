@@ -1,0 +1,1 @@
+"""Retrieval quality on question files, and their misspelt and chatty variants."""

@@ -1,0 +1,1 @@
+"""Ranked passages to quotable excerpts: near-duplicate groups (build time), quotes (query time)."""

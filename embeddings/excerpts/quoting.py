@@ -1,0 +1,131 @@
+"""At query time: ranked passages to excerpts, one per group of near-duplicates, highlighted and
+cut at sentence boundaries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from embeddings.models import AlsoIn, Excerpt
+from embeddings.retrieval.answer_types import AnswerType, supplies
+from embeddings.retrieval.coverage import stem
+from embeddings.retrieval.lexicon import Query, content_terms
+from embeddings.retrieval.snapshot import Corpus, Scored
+
+MAX_SENTENCES = 4
+"""Longer passages are cut to the highlight and its neighbours."""
+HIGHLIGHT_MARGIN = 0.04
+
+
+class ExcerptMaker:
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    def make(
+        self,
+        ranked: Sequence[Scored],
+        query: Query,
+        vector: np.ndarray,
+        k: int,
+        kind: AnswerType | None = None,
+    ) -> list[Excerpt]:
+        """Up to ``k`` excerpts, one per group of near-duplicates, best first."""
+        c = self.corpus
+        taken: set[int] = set()
+        out: list[Excerpt] = []
+        for scored in ranked:
+            if len(out) >= k:
+                break
+            if scored.row in taken:
+                continue
+            group = [scored.row, *(r for r in c.duplicates[scored.row] if r not in taken)]
+            taken.update(group)
+            row = self._cleanest(group, vector)
+            passage = c.passages[row]
+            others = [r for r in group if r != row]
+            also: dict[str, AlsoIn] = {}
+            for r in others:
+                p = c.passages[r]
+                if p.source_id != passage.source_id and p.source_id not in also:
+                    info = c.sources[p.source_id]
+                    also[p.source_id] = AlsoIn(p.source_id, info.publisher, p.paragraph, info.title)
+            text, highlight = self._quote(row, query, vector, kind)
+            out.append(
+                Excerpt(
+                    text=text,
+                    highlight=highlight,
+                    score=round(max(0.0, min(1.0, scored.confidence)), 4),
+                    paragraph=passage.paragraph,
+                    source=c.sources[passage.source_id],
+                    also_in=tuple(also.values()),
+                )
+            )
+        return out
+
+    def _cleanest(self, group: Sequence[int], vector: np.ndarray) -> int:
+        """The group's first member (the best-ranked), unless it is garbled and another is not."""
+        c = self.corpus
+        fluent = [r for r in group if c.fluent.get(c.passages[r].source_id, True)]
+        if not fluent or fluent[0] == group[0]:
+            return group[0]
+        return max(fluent, key=lambda r: float(c.passage_index.vectors[r] @ vector))
+
+    def _quote(
+        self, row: int, query: Query, vector: np.ndarray, kind: AnswerType | None
+    ) -> tuple[str, tuple[str, ...]]:
+        """The passage (cut around the best sentences if long) and the sentences to highlight."""
+        c = self.corpus
+        passage = c.passages[row]
+        rows = c.passage_sentences[row]
+        sentences = [c.sentences[int(r)] for r in rows]
+        if not sentences:
+            return passage.text, ()
+        scores = self._sentence_scores(rows, sentences, query, vector, kind)
+        best = int(np.argmax(scores))
+        chosen = [
+            i for i in np.argsort(-scores)[:2] if scores[i] >= scores[best] - HIGHLIGHT_MARGIN
+        ]
+        highlight = tuple(sentences[i] for i in sorted(chosen))
+        if len(sentences) <= MAX_SENTENCES:
+            return passage.text, highlight
+        lo = max(0, min(chosen) - 1)
+        hi = min(len(sentences), max(chosen) + 2)
+        text = _verbatim(passage.text, sentences, lo, hi)
+        return ("… " if lo > 0 else "") + text + (" …" if hi < len(sentences) else ""), highlight
+
+    def _sentence_scores(
+        self,
+        rows: np.ndarray,
+        sentences: Sequence[str],
+        query: Query,
+        vector: np.ndarray,
+        kind: AnswerType | None,
+    ) -> np.ndarray:
+        dense = self.corpus.sentence_index.vectors[rows] @ vector
+        stems = {stem(t) for t in query.terms}
+        lexical = np.array(
+            [
+                len(stems & {stem(t) for t in content_terms(s)}) / max(1, len(stems))
+                for s in sentences
+            ],
+            dtype=np.float32,
+        )
+        bonus = np.array(
+            [0.05 if kind is not None and supplies(s, kind) else 0.0 for s in sentences],
+            dtype=np.float32,
+        )
+        return np.asarray(dense, dtype=np.float32) + 0.5 * lexical + bonus
+
+
+def _verbatim(text: str, sentences: Sequence[str], lo: int, hi: int) -> str:
+    """Sentences ``lo`` to ``hi - 1`` of ``text`` as they stand there, line breaks between
+    paragraphs included (joining them with spaces would run two paragraphs into one)."""
+    spans, pos = [], 0
+    for sentence in sentences[:hi]:
+        start = text.find(sentence, pos)
+        if start < 0:  # not found as is: the cleaner changed it; quote the sentences alone
+            return " ".join(sentences[lo:hi])
+        spans.append((start, start + len(sentence)))
+        pos = start + len(sentence)
+    return text[spans[lo][0] : spans[hi - 1][1]]

@@ -1,0 +1,1 @@
+"""Sources to passages: read and clean articles, split them into citable passages."""

@@ -1,0 +1,1 @@
+"""Question to ranked passages: query analysis, lexical and dense signals, fusion, gates."""

@@ -1,0 +1,57 @@
+"""What of a question is searched: its core without chat wrapping, and the text to embed.
+
+"ngl i'm confused, where are BlackBerry's servers?" asks the same as "Where are BlackBerry's
+servers?": the wrapping would pull both the question's vector and its terms away from what it
+asks (docs/RETRIEVAL.md, "Chat wrapping").
+"""
+
+from __future__ import annotations
+
+import re
+
+from embeddings.retrieval.lexicon import Lexicon, Query
+from embeddings.text import words
+
+_CLAUSE = re.compile(r"(?<=[,:;?!])\s+|\s+[-–—]\s+")
+_ASKING = re.compile(
+    r"\W*(what|why|when|where|who|whom|whose|which|how|is|are|was|were|do|does|did|can|could|"
+    r"will|would|has|have|had|should)\b",
+    re.I,
+)
+
+
+def core(question: str, lexicon: Lexicon) -> str:
+    """The question without its chat wrapping ("ngl i'm confused, …", "… asking for my uncle"),
+    which would pull both its vector and its terms away from what it asks."""
+    parts = _CLAUSE.split(question)
+    while len(parts) > 1 and _wrapping(parts[0], lexicon):
+        parts = parts[1:]
+    while len(parts) > 1 and _wrapping(parts[-1], lexicon):
+        parts = parts[:-1]
+    return " ".join(parts)
+
+
+def dense_text(question: str, query: Query) -> str:
+    """The text to embed: the question with its misspellings corrected."""
+    text = question
+    for typed, fixed in query.corrected:
+        text = _replace_word(text, typed, fixed)
+    return text
+
+
+def _wrapping(clause: str, lexicon: Lexicon) -> bool:
+    """A clause at the edge of a question that asks nothing and names nothing the sources use:
+    "hey bot", "lol quick q", "asking for my uncle". A clause with a question mark or opening
+    like a question always counts ("what was Islamabad's true aim?")."""
+    if "?" in clause or _ASKING.match(clause):
+        return False
+    return not any(t in lexicon.idf for t in lexicon.query(clause).terms)
+
+
+def words_differ(text: str, content: str) -> bool:
+    """Does the text say more than its content words (so that they embed differently)?"""
+    return bool(content) and " ".join(words(text)).casefold() != content
+
+
+def _replace_word(text: str, old: str, new: str) -> str:
+    return re.sub(rf"(?i)\b{re.escape(old)}\b", new, text)
