@@ -25,7 +25,7 @@ from embeddings.models import Answer, Article, BuildReport, Passage, SourceSumma
 from embeddings.retrieval.coverage import TermMatcher
 from embeddings.retrieval.lexicon import Lexicon
 from embeddings.retrieval.searcher import Searcher
-from embeddings.retrieval.snapshot import Corpus
+from embeddings.retrieval.snapshot import Corpus, group_rows, supplied_types
 from embeddings.store.index import IndexItem, VectorIndex, read_manifest, sync_index
 
 __all__ = ["SOURCE_SUFFIXES", "Library", "SearchOptions", "build_library"]
@@ -139,6 +139,8 @@ def build_library(
         passage_index=indexes["passages"],
         sentences=tuple(sentences),
         sentence_owner=owners,
+        passage_sentences=group_rows(owners, len(passages)),
+        supplied=supplied_types(passages),
         sentence_index=indexes["sentences"],
         lexicon=lexicon,
         terms=TermMatcher.build(terms, indexes["terms"].vectors, per_passage),

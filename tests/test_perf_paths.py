@@ -17,7 +17,8 @@ from bot.wiring import make_builder
 from embeddings.library import Library
 from embeddings.models import Answer
 from embeddings.retrieval.coverage import SOFT_HIGH, SOFT_LOW, TermMatcher, stem
-from embeddings.retrieval.searcher import Searcher, _group_rows
+from embeddings.retrieval.searcher import Searcher
+from embeddings.retrieval.snapshot import group_rows
 from embeddings.retrieval.threads import VectorCache, one_blas_thread
 from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import bot_settings
@@ -72,7 +73,7 @@ def test_term_matches_equal_the_per_passage_loop(seed: int) -> None:
 def test_sentence_grouping_and_best_sentence_equal_the_loops() -> None:
     rng = np.random.default_rng(1)
     owners = np.sort(rng.choice([0, 1, 3, 4, 6], size=25))  # passages 2 and 5 have no sentence
-    groups = _group_rows(owners, 7)
+    groups = group_rows(owners, 7)
     assert all(np.array_equal(g, np.flatnonzero(owners == r)) for r, g in enumerate(groups))
     sentence_vectors = unit(rng, len(owners))
     sentence_vectors[3] = sentence_vectors[4]  # a tie between two sentences of one passage

@@ -24,7 +24,6 @@ from embeddings.retrieval.answer_types import (
     AnswerType,
     asked_type,
     counted_words,
-    supplies,
 )
 from embeddings.retrieval.coverage import coverage
 from embeddings.retrieval.lexicon import Query, content_terms
@@ -89,10 +88,6 @@ class Searcher:
         self._excerpts = ExcerptMaker(corpus)
         self._term_cache = VectorCache(4096)
         """Vectors of question words the corpus never uses: chats repeat their words."""
-        self._supplied: dict[AnswerType, dict[int, bool]] = {}
-        """Per answer type, which passage rows supply one (filled as questions ask)."""
-        if not corpus.passage_sentences:
-            corpus.passage_sentences = _group_rows(corpus.sentence_owner, len(corpus.passages))
 
     def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
         """Answers each question; one batched encode for all of them.
@@ -257,12 +252,7 @@ class Searcher:
         """Which passages can give the kind of answer asked for (all of them for no kind)."""
         if kind is None:
             return np.ones(len(rows), dtype=bool)
-        known = self._supplied.setdefault(kind, {})
-        for r in rows:
-            row = int(r)
-            if row not in known:  # a regex over the passage, once per kind and snapshot
-                known[row] = supplies(self.corpus.passages[row].text, kind)
-        ok = np.fromiter((known[int(r)] for r in rows), dtype=bool, count=len(rows))
+        ok = self.corpus.supplied[kind][rows]  # a copy: indexing with an array
         if kind is AnswerType.NUMBER:
             counted = [terms.index(t) for t in content_terms(counted_words(question)) if t in terms]
             counted = [j for j in counted if self.corpus.lexicon.weight(terms[j]) > 0.5]
@@ -294,13 +284,6 @@ class Searcher:
         sims = (self.corpus.sentence_index.vectors[flat] @ vectors.T).max(axis=1)
         best[has] = np.maximum.reduceat(sims, np.concatenate(([0], np.cumsum(lengths[has])[:-1])))
         return best
-
-
-def _group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:
-    """For each of ``n`` owners, the (ascending) rows of ``owners`` that belong to it."""
-    order = np.argsort(owners, kind="stable")
-    bounds = np.searchsorted(owners[order], np.arange(n + 1))
-    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
 __all__ = ["DEFAULT_MIN_SCORE", "AnswerType", "Searcher", "Weights"]

@@ -1,6 +1,7 @@
 """The frozen snapshot a search reads (`Corpus`) and a ranked candidate (`Scored`).
 
-Both the searcher and the excerpt maker read these; neither imports the other for them.
+Both the searcher and the excerpt maker read these; neither imports the other for them. Every
+field is computed once when the library is built; a search only reads.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embeddings.models import Passage, SourceInfo
+from embeddings.retrieval.answer_types import AnswerType, supplies
 from embeddings.retrieval.coverage import TermMatcher
 from embeddings.retrieval.lexicon import Lexicon
 from embeddings.store.vectors import VectorIndex
@@ -23,7 +25,7 @@ class Scored:
     confidence: float
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Corpus:
     """Everything a Searcher reads; built by the library, never changed afterwards."""
 
@@ -38,6 +40,26 @@ class Corpus:
     terms: TermMatcher
     duplicates: Sequence[tuple[int, ...]]
     """For each passage row, the rows of other sources' passages that say nearly the same."""
+    passage_sentences: Sequence[np.ndarray]
+    """For each passage row, the (ascending) rows of its sentences."""
+    supplied: Mapping[AnswerType, np.ndarray]
+    """Per answer type, which passage rows can supply one (a date, a number…)."""
     fluent: Mapping[str, bool] = field(default_factory=dict)
     """Per source id: does it read as ordinary English (False for machine-garbled copies)."""
-    passage_sentences: list[np.ndarray] = field(default_factory=list)
+
+
+def group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:
+    """For each of ``n`` owners, the (ascending) rows of ``owners`` that belong to it."""
+    order = np.argsort(owners, kind="stable")
+    bounds = np.searchsorted(owners[order], np.arange(n + 1))
+    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
+
+
+def supplied_types(passages: Sequence[Passage]) -> dict[AnswerType, np.ndarray]:
+    """Per answer type, a boolean per passage: does its text contain one (a regex each)."""
+    return {
+        kind: np.fromiter(
+            (supplies(p.text, kind) for p in passages), dtype=bool, count=len(passages)
+        )
+        for kind in AnswerType
+    }
