@@ -9,11 +9,13 @@ from bot.config import Settings
 from embeddings.encoders.base import Encoder
 from embeddings.encoders.onnx import OnnxEncoder, onnx_available
 from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
-from embeddings.library import Library, SearchOptions, build_library
+from embeddings.library import IndexedLibrary, Library, SearchOptions, build_library
 from embeddings.models import BuildReport
 
 LibraryBuilder = Callable[[], tuple[Library, BuildReport]]
 """Builds (or incrementally rebuilds) a library snapshot; blocking, run it off the event loop."""
+IndexBuilder = Callable[[], tuple[IndexedLibrary, BuildReport]]
+"""A `LibraryBuilder` of the real library (the benchmarks look inside it)."""
 
 
 def make_encoder(settings: Settings) -> Encoder:
@@ -33,12 +35,12 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "_", name).strip("_")[:80] or "model"
 
 
-def make_builder(settings: Settings, encoder: Encoder | None = None) -> LibraryBuilder:
+def make_builder(settings: Settings, encoder: Encoder | None = None) -> IndexBuilder:
     """A builder that reads SOURCES_DIR and keeps INDEX_DIR up to date, reusing one encoder."""
     enc = encoder or make_encoder(settings)
     options = SearchOptions(k=settings.top_k, min_score=settings.min_score)
 
-    def build() -> tuple[Library, BuildReport]:
+    def build() -> tuple[IndexedLibrary, BuildReport]:
         warm_up = getattr(enc, "warm_up", None)
         if warm_up is not None:  # load the model while the sources and the index are read
             warm_up()

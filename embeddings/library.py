@@ -3,8 +3,13 @@
     library, report = build_library(Path("seeds"), Path(".index"), SentenceTransformerEncoder())
     answer = library.ask("What is the new exit date?")
 
-A `Library` is immutable: a reload builds a new one (reusing every stored vector whose text did
-not change) and the caller swaps the reference.
+`Library` is what the bot depends on (a protocol: tests put a stand-in behind it);
+`IndexedLibrary` is the real one. A library is immutable: a reload builds a new one (reusing
+every stored vector whose text did not change) and the caller swaps the reference.
+
+Besides building and asking, this facade exports the little the bot needs of the core's rules:
+which files are sources (`SOURCE_SUFFIXES`), what of a message is searched (`searchable`), and
+how a follow-up is read (`joined_question`, `better_reading`).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -23,12 +29,23 @@ from embeddings.ingest.passages import passage_sentences, split_article, text_ha
 from embeddings.ingest.sources import SOURCE_SUFFIXES, load_sources
 from embeddings.models import Answer, Article, BuildReport, Passage, SourceSummary
 from embeddings.retrieval.coverage import TermMatcher
+from embeddings.retrieval.followup import better_reading, joined_question
 from embeddings.retrieval.lexicon import Lexicon
 from embeddings.retrieval.searcher import Searcher
 from embeddings.retrieval.snapshot import Corpus, group_rows, supplied_types
 from embeddings.store.index import IndexItem, VectorIndex, read_manifest, sync_index
+from embeddings.text import searchable
 
-__all__ = ["SOURCE_SUFFIXES", "Library", "SearchOptions", "build_library"]
+__all__ = [
+    "SOURCE_SUFFIXES",
+    "IndexedLibrary",
+    "Library",
+    "SearchOptions",
+    "better_reading",
+    "build_library",
+    "joined_question",
+    "searchable",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +59,30 @@ class SearchOptions:
     """Above this many vectors the index is approximate (HNSW) instead of exact."""
 
 
-class Library:
-    """An immutable, searchable snapshot of the sources. Safe to share between threads."""
+class Library(Protocol):
+    """What the bot needs of a snapshot of the sources. Implementations are immutable and safe
+    to share between threads."""
+
+    @property
+    def sources(self) -> tuple[SourceSummary, ...]:
+        """The sources it answers from, as listed to users."""
+        ...
+
+    @property
+    def passage_count(self) -> int: ...
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """Answers one question: best excerpts first, none when the sources do not answer."""
+        ...
+
+    def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
+        """Answers several questions at once, in order."""
+        ...
+
+
+class IndexedLibrary:
+    """The real `Library`: an immutable, searchable snapshot of the sources. Safe to share
+    between threads."""
 
     def __init__(self, articles: Sequence[Article], searcher: Searcher) -> None:
         self._articles = tuple(articles)
@@ -89,7 +128,7 @@ def build_library(
     *,
     metadata_file: Path | None = None,
     options: SearchOptions | None = None,
-) -> tuple[Library, BuildReport]:
+) -> tuple[IndexedLibrary, BuildReport]:
     """Reads the sources, updates the stored index incrementally and returns a snapshot.
 
     Unreadable files are skipped and listed in `BuildReport.problems`. A missing, corrupt or
@@ -165,7 +204,7 @@ def build_library(
         problems=loaded.problems,
         rebuilt="; ".join(rebuilt) or None,
     )
-    return Library(loaded.articles, searcher), report
+    return IndexedLibrary(loaded.articles, searcher), report
 
 
 def _sentences(passages: Sequence[Passage]) -> tuple[list[str], np.ndarray]:

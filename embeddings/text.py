@@ -32,9 +32,15 @@ def fold_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def searchable(text: str) -> str:
+def searchable(text: str, limit: int | None = None) -> str:
     """Text safe to tokenise: lone surrogates and invisible format characters dropped, control
-    characters made spaces, white space folded (a tokenizer raises on a lone surrogate)."""
+    characters made spaces, white space folded (a tokenizer raises on a lone surrogate).
+
+    With ``limit``, the result is cut to that many characters (and only the first ``4 * limit``
+    are read, so a huge message costs no more than a long one): what the bot asks.
+    """
+    if limit is not None:
+        text = text[: limit * 4]
     kept = []
     for char in text:
         kind = unicodedata.category(char)
@@ -42,7 +48,8 @@ def searchable(text: str) -> str:
             kept.append(" ")
         elif kind not in ("Cs", "Cf"):
             kept.append(char)
-    return fold_space("".join(kept))
+    folded = fold_space("".join(kept))
+    return folded if limit is None else folded[:limit].strip()
 
 
 def normalise(text: str) -> str:

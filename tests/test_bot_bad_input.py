@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.telegram import texts
-from bot.telegram.handlers import clean_question
 from bot.telegram.render import NOT_FOUND
+from embeddings.library import searchable
 from tests.fakes.botapi import BOT_USERNAME
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
 from tests.fakes.updates import GROUP_ID, OTHER, USER, Json
@@ -103,7 +103,7 @@ def test_the_model_accepts_any_cleaned_question() -> None:
     from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
 
     nasty = ["a\ud800b\udfff", "\u200b\u202e\ufeffx", "\x00\x1f\x7f y", "😀" * 50, "e\u0301" * 99]
-    questions = [clean_question(text, 1000) for text in nasty]
+    questions = [searchable(text, 1000) for text in nasty]
     vectors = SentenceTransformerEncoder().encode(questions)  # raised TypeError on surrogates
     assert vectors.shape[0] == len(nasty)
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.telegram.handlers import clean_question
 from bot.telegram.inline import inline_results
 from bot.telegram.render import (
     ELLIPSIS,
@@ -26,7 +25,7 @@ from bot.telegram.render import (
     render_sources_html,
     utf16_len,
 )
-from embeddings.library import build_library
+from embeddings.library import build_library, searchable
 from embeddings.models import AlsoIn, Answer, Excerpt, SourceInfo, SourceSummary
 from tests.fakes.encoder import HashEncoder
 from tests.fakes.tghtml import ALLOWED, parse_html
@@ -132,7 +131,7 @@ def test_the_core_and_the_renderer_together_quote_verbatim_valid_html(
         for number, text in enumerate(sources):
             (root / "src" / f"s{number}.txt").write_text(f"Title {number}\n\n{text}", "utf-8")
         library, _ = build_library(root / "src", root / "index", HashEncoder())
-        cleaned = clean_question(question, 1000)
+        cleaned = searchable(question, 1000)
         answer = library.ask(cleaned) if cleaned else Answer(question)
     paragraphs = [p for article in library.articles for p in article.paragraphs]
     for excerpt in answer.excerpts:  # consecutive paragraphs are joined by a line break

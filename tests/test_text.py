@@ -38,3 +38,11 @@ def test_searchable_drops_what_a_tokenizer_cannot_take() -> None:
 
     assert searchable("when\ud800 does\u200b it\x00end?\u202e") == "when does it end?"
     assert searchable("\u200b\u200c") == ""
+
+
+def test_searchable_with_a_limit_is_what_the_bot_asks() -> None:
+    from embeddings.text import searchable
+
+    assert searchable("  what\u200b   happened\n\tnext?  ", 9) == "what happ"
+    assert searchable("a" * 10 + "  " + "b" * 50, 11) == "a" * 10  # cut, then trimmed
+    assert searchable("x" * 100_000, 20) == "x" * 20

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from bot.service.batching import AnswerCache, MicroBatcher
 from bot.wiring import LibraryBuilder
-from embeddings.library import Library
+from embeddings.library import Library, better_reading, joined_question
 from embeddings.models import Answer, BuildReport, SourceSummary
 
 logger = logging.getLogger(__name__)
@@ -134,6 +134,16 @@ class StoryService:
                 self._cache.put(library, question, answer)
         self._record(answer, self._clock() - started)
         return answer
+
+    async def ask_follow_up(self, question: str, earlier: str | None) -> Answer:
+        """Answers `question`; when it follows `earlier` (it replied to our answer to that), it
+        is also read together with it, and the better reading wins (`better_reading`)."""
+        if earlier is None:
+            return await self.ask(question)
+        alone, joined = await asyncio.gather(
+            self.ask(question), self.ask(joined_question(earlier, question))
+        )
+        return better_reading(question, alone, joined)
 
     async def ask_many(self, questions: Sequence[str]) -> list[Answer]:
         """Answers several questions with one batched search, in a worker thread."""

@@ -5,11 +5,9 @@ Shared state lives in one `Runtime` in `bot_data`, reached through `runtime(cont
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
-import unicodedata
 
 from telegram import (
     Bot,
@@ -30,9 +28,7 @@ from bot.telegram.delivery import Delivery, delivery_of
 from bot.telegram.render import html_to_plain, render_html
 from bot.telegram.render import render_sources_html as render_sources
 from bot.telegram.runtime import ASKED_KEPT, Context, Runtime, _bound, message_of, runtime
-from embeddings.models import Answer
-from embeddings.retrieval.lexicon import content_terms
-from embeddings.text import normalise
+from embeddings.library import searchable
 
 logger = logging.getLogger(__name__)
 MORE = "more"
@@ -77,7 +73,7 @@ async def ask_command(update: Update, context: Context) -> None:
 async def private_text(update: Update, context: Context) -> None:
     """Any text in a private chat is a question."""
     text = message_of(update).text
-    if not clean_question(text, runtime(context).settings.max_question_chars):
+    if not searchable(text or "", runtime(context).settings.max_question_chars):
         await message_of(update).reply_text(texts.TYPE_A_QUESTION)
         return
     await answer_question(update, context, text)
@@ -158,7 +154,7 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
     """Guards, answers and replies: in full in private chats, compact with a button in groups."""
     message, rt = message_of(update), runtime(context)
     group = message.chat.type != ChatType.PRIVATE
-    question = clean_question(text, rt.settings.max_question_chars)
+    question = searchable(text or "", rt.settings.max_question_chars)
     if not question:
         await message.reply_html(texts.ask_usage(context.bot.username))
         return
@@ -170,7 +166,8 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
     if not group:  # in groups a chat action would spend the group's 20-per-minute send budget
         with contextlib.suppress(TelegramError):
             await message.reply_chat_action(ChatAction.TYPING)
-    answer = await _ask(rt, question, _earlier_question(message, context.bot, rt))
+    earlier = _earlier_question(message, context.bot, rt)
+    answer = await rt.service.ask_follow_up(question, earlier)
     rt.chat.count(answer)
     more = len(answer.excerpts) - 1 if group else 0
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.more(more), callback_data=MORE)]])
@@ -189,32 +186,6 @@ def _earlier_question(message: Message, bot: Bot, rt: Runtime) -> str | None:
     return rt.asked.get((replied.chat.id, replied.message_id))
 
 
-async def _ask(rt: Runtime, question: str, earlier: str | None) -> Answer:
-    """Answers; a follow-up ("and the old one?") is also read together with the question it
-    follows, and that reading wins when it is more confident and its quote is about something
-    the follow-up asks (so an unrelated question sent as a reply is not answered with the old
-    quote)."""
-    if earlier is None:
-        return await rt.service.ask(question)
-    alone, joined = await asyncio.gather(
-        rt.service.ask(question), rt.service.ask(f"{earlier} {question}")
-    )
-    if _confidence(joined) > _confidence(alone) and _addresses(joined, question):
-        return joined
-    return alone
-
-
-def _confidence(answer: Answer) -> float:
-    return answer.excerpts[0].score if answer.excerpts else -1.0
-
-
-def _addresses(answer: Answer, question: str) -> bool:
-    """Whether the answer's first quote mentions a content word of the question, if it has any."""
-    terms = content_terms(question)
-    quote = normalise(answer.excerpts[0].text) if answer.excerpts else ""
-    return not terms or any(term in quote for term in terms)
-
-
 async def _within_flood_limit(message: Message, rt: Runtime) -> bool:
     sender = message.sender_chat or message.from_user or message.chat  # channels share one user
     verdict = rt.flood.check(sender.id)
@@ -223,22 +194,6 @@ async def _within_flood_limit(message: Message, rt: Runtime) -> bool:
     if verdict is Verdict.WARN:
         await message.reply_text(texts.SLOW_DOWN)
     return verdict is Verdict.ALLOW
-
-
-def clean_question(text: str | None, limit: int) -> str:
-    """The question with white space folded, cut to `limit` characters.
-
-    Invisible format characters (zero-width, bidi controls) and lone surrogates, which the
-    model's tokenizer rejects, are dropped; control characters become spaces.
-    """
-    kept = []
-    for char in (text or "")[: limit * 4]:
-        kind = unicodedata.category(char)
-        if kind == "Cc":
-            kept.append(" ")
-        elif kind not in ("Cf", "Cs"):
-            kept.append(char)
-    return " ".join("".join(kept).split())[:limit].strip()
 
 
 def group_question(message: Message, bot: Bot) -> str | None:

@@ -13,9 +13,9 @@ from telegram import (
 
 from bot.service.flood import Verdict
 from bot.telegram import texts
-from bot.telegram.handlers import clean_question
 from bot.telegram.render import NOT_FOUND, render_excerpt_html
 from bot.telegram.runtime import Context, runtime
+from embeddings.library import searchable
 from embeddings.models import Answer
 
 INLINE_CACHE_SECONDS = 300
@@ -26,7 +26,7 @@ async def inline_query(update: Update, context: Context) -> None:
     query, rt = update.inline_query, runtime(context)
     if query is None:
         return
-    question = clean_question(query.query, rt.settings.max_question_chars)
+    question = searchable(query.query, rt.settings.max_question_chars)
     if not question:
         await query.answer([_hint_result(context.bot.username)], cache_time=3600)
         return

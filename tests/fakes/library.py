@@ -1,7 +1,7 @@
 """Stand-ins at the core seam: a word-overlap `Library`, its builder, and a builder wrapper.
 
-It satisfies the same interface (`ask`, `ask_many`, `sources`, `passage_count`, `encoder_name`),
-so the bot can be tested without the core. `FakeBuilder` reads a folder of sources the way the
+`FakeLibrary` implements the `embeddings.library.Library` protocol (`ask`, `ask_many`,
+`sources`, `passage_count`), so the bot can be tested without the core. `FakeBuilder` reads a folder of sources the way the
 real builder does (file stem = source id, paragraphs split on blank lines, first one the title).
 """
 
@@ -44,7 +44,7 @@ def words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
-class FakeLibrary(Library):
+class FakeLibrary:
     """Answers with every paragraph sharing at least half of the question's words."""
 
     def __init__(
@@ -64,9 +64,8 @@ class FakeLibrary(Library):
     def passage_count(self) -> int:
         return sum(len(paras) for _, paras in self._articles)
 
-    @property
-    def encoder_name(self) -> str:
-        return "fake-overlap"
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        return self.ask_many([question], k)[0]
 
     def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
         with self._lock:
