@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question; omit with --json to read stdin")
     ask.add_argument("-k", type=int, default=None, help="at most this many excerpts")
     ask.add_argument("--json", action="store_true", help="print JSON (one object a line)")
+    ask.add_argument(
+        "--explain",
+        action="store_true",
+        help="show the top candidates' features, fused scores and the gate that decided",
+    )
     ev = add("eval", cmd_eval, "hit@1, hit@3 and abstention on a question file")
     ev.add_argument("file", type=Path, help="JSON lines: id, kind, question, gold_any")
     ev.add_argument("-q", "--quiet", action="store_true", help="metrics only, no list of misses")
@@ -73,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also the answerable questions misspelt and wrapped in chat (robustness)",
     )
+    cal = add("calibrate", cmd_calibrate, "fit the answerability gate on labelled questions")
+    cal.add_argument("files", type=Path, nargs="+", help="question files (JSON lines)")
     add("chat", cmd_chat, "a console conversation that answers like the bot")
     add("run", cmd_run, "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     add("start", cmd_start, "the Telegram bot if a token is set, else the console chat")
@@ -127,6 +134,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     library, _ = open_library(settings, quiet=args.json)
     k = args.k if args.k is None else max(1, min(10, args.k))
+    if args.question is not None and args.explain:
+        from embeddings.evaluation.explain import explain_text
+
+        answer, why = library.searcher.explain_many([args.question], k)[0]
+        print(render_text(answer))
+        print(explain_text(library.searcher.corpus, why))
+        return 0
     if args.question is not None:
         answer = library.ask(args.question, k)
         print(
@@ -191,6 +205,32 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
                 f"variants, {kind} ({len(items)}): hit@1 {v['hit@1']:.3f}   "
                 f"hit@3 {v['hit@3']:.3f}   false abstention {v['false_abstention']:.3f}"
             )
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Fits the answerability gate and prints its coefficients and trade-off curve."""
+    from embeddings.evaluation.calibrate import calibrate
+    from embeddings.evaluation.evaluate import load_questions
+
+    try:
+        questions = [q for f in args.files for q in load_questions(f)]
+    except (OSError, ValueError) as exc:
+        print(f"storybot calibrate: {exc}", file=sys.stderr)
+        return 2
+    library, _ = open_library(settings)
+    result = calibrate(library, questions)
+    print(
+        f"{result.samples} English questions reach the gate ({result.unanswerable} unanswerable);"
+        f" {result.floor_abstained} unanswerable ones stop at the off-topic floor first"
+    )
+    print(
+        "coefficients: " + ", ".join(f"{n} {c:+.3f}" for n, c in result.model.coefficients.items())
+    )
+    print(f"intercept: {result.model.intercept:+.3f}")
+    print("threshold  abstains on unanswerable  false abstention  (5-fold cross-validated)")
+    for threshold, abstain, false in result.curve:
+        print(f"  {threshold:.2f}        {abstain:.3f}                    {false:.3f}")
     return 0
 
 

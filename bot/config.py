@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     index_dir: Path = Path(".index")
     embedding_model: Path | None = None
     encoder_backend: Literal["auto", "onnx", "torch"] = "auto"
+    encoders: Literal["both", "minilm", "e5"] = "both"
+    e5_threads: int = Field(default=2, ge=1, le=64)
     model_cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "storybot")
 
     # Answers

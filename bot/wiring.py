@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 
 from bot.config import Settings
-from embeddings.encoders.base import Encoder
+from embeddings.encoders.base import Encoder, QueryEncoder
+from embeddings.encoders.e5 import E5Encoder
 from embeddings.encoders.onnx import OnnxEncoder, onnx_available
 from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
 from embeddings.library import IndexedLibrary, Library, SearchOptions, build_library
@@ -18,12 +19,24 @@ IndexBuilder = Callable[[], tuple[IndexedLibrary, BuildReport]]
 """A `LibraryBuilder` of the real library (the benchmarks look inside it)."""
 
 
+def make_multilingual(settings: Settings, encoder: Encoder) -> QueryEncoder | None:
+    """The multilingual encoder (e5) when ENCODERS asks for it; the main one when it is e5."""
+    if settings.encoders == "minilm":
+        return None
+    if isinstance(encoder, E5Encoder):
+        return encoder
+    return E5Encoder(threads=settings.e5_threads)
+
+
 def make_encoder(settings: Settings) -> Encoder:
     """The configured encoder: the packaged model unless EMBEDDING_MODEL names a folder.
 
     With ENCODER_BACKEND=auto (the default) it runs through ONNX Runtime when that is installed:
     the same weights and vectors, 2-3x faster per question (see docs/BENCHMARKS.md).
+    With ENCODERS=e5 the multilingual encoder ranks English questions too.
     """
+    if settings.encoders == "e5":
+        return E5Encoder(threads=settings.e5_threads)
     torch = SentenceTransformerEncoder(settings.embedding_model)
     backend = settings.encoder_backend
     if backend == "torch" or (backend == "auto" and not onnx_available()):
@@ -38,6 +51,7 @@ def _slug(name: str) -> str:
 def make_builder(settings: Settings, encoder: Encoder | None = None) -> IndexBuilder:
     """A builder that reads SOURCES_DIR and keeps INDEX_DIR up to date, reusing one encoder."""
     enc = encoder or make_encoder(settings)
+    multilingual = make_multilingual(settings, enc) if encoder is None else None
     options = SearchOptions(k=settings.top_k, min_score=settings.min_score)
 
     def build() -> tuple[IndexedLibrary, BuildReport]:
@@ -50,6 +64,7 @@ def make_builder(settings: Settings, encoder: Encoder | None = None) -> IndexBui
             enc,
             metadata_file=settings.metadata_file,
             options=options,
+            multilingual=multilingual,
         )
 
     return build

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from embeddings.encoders.base import Encoder
+from embeddings.encoders.base import Encoder, QueryEncoder
 from embeddings.excerpts.grouping import duplicate_groups
 from embeddings.ingest.fluency import FLUENT, fluency
 from embeddings.ingest.passages import passage_sentences, split_article, text_hash
@@ -128,6 +128,7 @@ def build_library(
     *,
     metadata_file: Path | None = None,
     options: SearchOptions | None = None,
+    multilingual: QueryEncoder | None = None,
 ) -> tuple[IndexedLibrary, BuildReport]:
     """Reads the sources, updates the stored index incrementally and returns a snapshot.
 
@@ -135,6 +136,9 @@ def build_library(
     mismatched index is rebuilt (the reason is in `BuildReport.rebuilt`), never served. With no
     readable source at all, the library is empty and the stored index is left as it was.
     Not safe to call concurrently on the same `index_dir`: callers serialise reloads.
+
+    With a ``multilingual`` encoder (e5), passages and sentences are embedded by it too, into
+    indexes of their own beside MiniLM's (same rows, own manifests, also incremental).
     """
     started = time.perf_counter()
     opts = options or SearchOptions()
@@ -156,16 +160,21 @@ def build_library(
         "sentences": [IndexItem(f"s{i}", text_hash(t), t) for i, t in enumerate(sentences)],
         "terms": [IndexItem(t, text_hash(t), t) for t in terms],
     }
+    encoders: dict[str, Encoder] = dict.fromkeys(stores, encoder)
+    if multilingual is not None and multilingual is not encoder:
+        stores["e5-passages"] = stores["passages"]
+        stores["e5-sentences"] = stores["sentences"]
+        encoders["e5-passages"] = encoders["e5-sentences"] = multilingual
     indexes: dict[str, VectorIndex] = {}
     embedded = 0
     rebuilt: list[str] = []
     for name, items in stores.items():
         if not loaded.articles:  # a missing or emptied folder must not wipe the stored vectors
-            indexes[name] = VectorIndex.empty(encoder.dim)
+            indexes[name] = VectorIndex.empty(encoders[name].dim)
             continue
         extra = {"sources": source_hashes} if name == "passages" else None
         index, stats = sync_index(
-            index_dir / name, items, encoder, exact_limit=opts.exact_limit, extra=extra
+            index_dir / name, items, encoders[name], exact_limit=opts.exact_limit, extra=extra
         )
         indexes[name] = index
         embedded += stats.embedded
@@ -189,8 +198,14 @@ def build_library(
             [p.source_id for p in passages],
             [p.text for p in passages],
         ),
+        e5_passage_index=indexes.get("e5-passages", indexes["passages"] if multilingual else None),
+        e5_sentence_index=indexes.get(
+            "e5-sentences", indexes["sentences"] if multilingual else None
+        ),
     )
-    searcher = Searcher(corpus, encoder, k=opts.k, min_score=opts.min_score)
+    searcher = Searcher(
+        corpus, encoder, k=opts.k, min_score=opts.min_score, multilingual=multilingual
+    )
     report = BuildReport(
         sources=len(loaded.articles),
         passages=len(passages),

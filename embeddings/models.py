@@ -81,6 +81,8 @@ class Excerpt:
     paragraph: int
     source: SourceInfo
     also_in: tuple[AlsoIn, ...] = ()
+    machine_rewritten: bool = False
+    """The source reads as machine-rewritten ("spun") text: citations label it."""
 
 
 @dataclass(frozen=True, slots=True)

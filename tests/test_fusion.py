@@ -140,7 +140,8 @@ def unsure(lib: Library, question: str) -> bool:
     """Does ranking with the question's own vector leave a near tie?"""
     searcher = lib.searcher
     query = searcher.corpus.lexicon.query(question)
-    return searcher._unsure(searcher.rank(question, query, searcher.encoder.encode([question]), {}))
+    vector = searcher.encoder.encode([question])
+    return searcher._unsure(searcher.ranking(question, query, vector, {}))
 
 
 def test_a_sure_question_is_answered_with_one_encode(

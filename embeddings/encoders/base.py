@@ -6,7 +6,7 @@ Vectors are L2-normalised float32, so an inner product between two of them is th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -32,3 +32,15 @@ class Encoder(Protocol):
         ...
 
     def count_tokens(self, text: str) -> int: ...
+
+
+@runtime_checkable
+class QueryEncoder(Encoder, Protocol):
+    """An encoder that embeds questions differently from passages (e5's "query: " prefix).
+
+    `encode` embeds passages (what the index stores); `encode_queries` embeds questions.
+    """
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Returns an ``(len(texts), dim)`` float32 array of unit question vectors."""
+        ...

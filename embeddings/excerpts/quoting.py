@@ -10,6 +10,7 @@ import numpy as np
 from embeddings.models import AlsoIn, Excerpt
 from embeddings.retrieval.answer_types import AnswerType, supplies
 from embeddings.retrieval.coverage import stem
+from embeddings.retrieval.features import Weights
 from embeddings.retrieval.lexicon import Query, content_terms
 from embeddings.retrieval.snapshot import Corpus, Scored
 
@@ -19,18 +20,25 @@ HIGHLIGHT_MARGIN = 0.04
 
 
 class ExcerptMaker:
-    def __init__(self, corpus: Corpus) -> None:
+    def __init__(self, corpus: Corpus, weights: Weights | None = None) -> None:
         self.corpus = corpus
+        self.weights = weights or Weights()
 
     def make(
         self,
         ranked: Sequence[Scored],
-        query: Query,
-        vector: np.ndarray,
+        query: Query | None,
+        vector: np.ndarray | None,
         k: int,
         kind: AnswerType | None = None,
+        *,
+        e5_vector: np.ndarray | None = None,
     ) -> list[Excerpt]:
-        """Up to ``k`` excerpts, one per group of near-duplicates, best first."""
+        """Up to ``k`` excerpts, one per group of near-duplicates, best first.
+
+        ``query`` and ``vector`` are the English question's terms and MiniLM vector; a question
+        in another language has neither, only its multilingual vector ``e5_vector``.
+        """
         c = self.corpus
         taken: set[int] = set()
         out: list[Excerpt] = []
@@ -41,7 +49,7 @@ class ExcerptMaker:
                 continue
             group = [scored.row, *(r for r in c.duplicates[scored.row] if r not in taken)]
             taken.update(group)
-            row = self._cleanest(group, vector)
+            row = self._cleanest(group, vector, e5_vector)
             passage = c.passages[row]
             others = [r for r in group if r != row]
             also: dict[str, AlsoIn] = {}
@@ -50,7 +58,7 @@ class ExcerptMaker:
                 if p.source_id != passage.source_id and p.source_id not in also:
                     info = c.sources[p.source_id]
                     also[p.source_id] = AlsoIn(p.source_id, info.publisher, p.paragraph, info.title)
-            text, highlight = self._quote(row, query, vector, kind)
+            text, highlight = self._quote(row, query, vector, kind, e5_vector)
             out.append(
                 Excerpt(
                     text=text,
@@ -59,20 +67,34 @@ class ExcerptMaker:
                     paragraph=passage.paragraph,
                     source=c.sources[passage.source_id],
                     also_in=tuple(also.values()),
+                    machine_rewritten=not c.fluent.get(passage.source_id, True),
                 )
             )
         return out
 
-    def _cleanest(self, group: Sequence[int], vector: np.ndarray) -> int:
+    def _cleanest(
+        self, group: Sequence[int], vector: np.ndarray | None, e5_vector: np.ndarray | None
+    ) -> int:
         """The group's first member (the best-ranked), unless it is garbled and another is not."""
         c = self.corpus
         fluent = [r for r in group if c.fluent.get(c.passages[r].source_id, True)]
         if not fluent or fluent[0] == group[0]:
             return group[0]
-        return max(fluent, key=lambda r: float(c.passage_index.vectors[r] @ vector))
+        if vector is None and e5_vector is not None and c.e5_passage_index is not None:
+            table, vector = c.e5_passage_index.vectors, e5_vector
+        else:
+            table = c.passage_index.vectors
+        if vector is None:
+            return fluent[0]
+        return max(fluent, key=lambda r: float(table[r] @ vector))
 
     def _quote(
-        self, row: int, query: Query, vector: np.ndarray, kind: AnswerType | None
+        self,
+        row: int,
+        query: Query | None,
+        vector: np.ndarray | None,
+        kind: AnswerType | None,
+        e5_vector: np.ndarray | None = None,
     ) -> tuple[str, tuple[str, ...]]:
         """The passage (cut around the best sentences if long) and the sentences to highlight."""
         c = self.corpus
@@ -81,7 +103,7 @@ class ExcerptMaker:
         sentences = [c.sentences[int(r)] for r in rows]
         if not sentences:
             return passage.text, ()
-        scores = self._sentence_scores(rows, sentences, query, vector, kind)
+        scores = self._sentence_scores(rows, sentences, query, vector, kind, e5_vector)
         best = int(np.argmax(scores))
         chosen = [
             i for i in np.argsort(-scores)[:2] if scores[i] >= scores[best] - HIGHLIGHT_MARGIN
@@ -98,12 +120,20 @@ class ExcerptMaker:
         self,
         rows: np.ndarray,
         sentences: Sequence[str],
-        query: Query,
-        vector: np.ndarray,
+        query: Query | None,
+        vector: np.ndarray | None,
         kind: AnswerType | None,
+        e5_vector: np.ndarray | None = None,
     ) -> np.ndarray:
-        dense = self.corpus.sentence_index.vectors[rows] @ vector
-        stems = {stem(t) for t in query.terms}
+        c = self.corpus
+        w = self.weights
+        if vector is not None:
+            dense = c.sentence_index.vectors[rows] @ vector
+        elif e5_vector is not None and c.e5_sentence_index is not None:
+            dense = c.e5_sentence_index.vectors[rows] @ e5_vector
+        else:
+            dense = np.zeros(len(rows), dtype=np.float32)
+        stems = {stem(t) for t in query.terms} if query is not None else set()
         lexical = np.array(
             [
                 len(stems & {stem(t) for t in content_terms(s)}) / max(1, len(stems))
@@ -112,10 +142,13 @@ class ExcerptMaker:
             dtype=np.float32,
         )
         bonus = np.array(
-            [0.05 if kind is not None and supplies(s, kind) else 0.0 for s in sentences],
+            [
+                w.highlight_type if kind is not None and supplies(s, kind) else 0.0
+                for s in sentences
+            ],
             dtype=np.float32,
         )
-        return np.asarray(dense, dtype=np.float32) + 0.5 * lexical + bonus
+        return np.asarray(dense, dtype=np.float32) + w.highlight_lexical * lexical + bonus
 
 
 def _verbatim(text: str, sentences: Sequence[str], lo: int, hi: int) -> str:

@@ -103,6 +103,11 @@ class Lexicon:
     def vocabulary(self) -> list[str]:
         return self._vocab
 
+    def is_word(self, term: str) -> bool:
+        """Is ``term`` a real word (in the encoder's vocabulary) or one the sources use? A
+        misspelling the corrector could not mend is neither; with no dictionary, all are."""
+        return not self._dictionary or term in self._dictionary or term in self.idf
+
     def weight(self, term: str) -> float:
         """IDF of a term; a word the corpus never uses weighs as much as the rarest one."""
         return self.idf.get(term, self.max_idf)

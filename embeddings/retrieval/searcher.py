@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embeddings.encoders.base import Encoder
+from embeddings.encoders.base import Encoder, QueryEncoder
 from embeddings.excerpts.quoting import ExcerptMaker
 from embeddings.models import Answer, Excerpt
 from embeddings.retrieval.answer_types import (
@@ -26,10 +26,14 @@ from embeddings.retrieval.answer_types import (
     counted_words,
 )
 from embeddings.retrieval.coverage import coverage
+from embeddings.retrieval.features import Ranking, Weights, minmax
+from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
+from embeddings.retrieval.language import Language, asked_type_other, detect
 from embeddings.retrieval.lexicon import Query, content_terms
 from embeddings.retrieval.query import core, dense_text, words_differ
 from embeddings.retrieval.snapshot import Corpus, Scored
 from embeddings.retrieval.threads import VectorCache, one_blas_thread
+from embeddings.store.vectors import VectorIndex
 from embeddings.text import searchable
 
 DEFAULT_MIN_SCORE = 0.25
@@ -47,26 +51,56 @@ ESCALATE_MARGIN = 0.03
 too and it is ranked again (docs/RETRIEVAL.md, "Cascade")."""
 LITERAL_CONFIDENCE = 0.5
 """Confidence of a passage that contains every content word of the question."""
+E5_MIN_SCORE = 0.80
+"""A question that is not English is answered only when a passage (or one of its sentences) is
+at least this close by the multilingual encoder (docs/RETRIEVAL.md, "Second encoder")."""
+E5_RELATED_MARGIN = 0.06
+"""Further excerpts for a question that is not English must score within this of the best."""
 
 
 @dataclass(frozen=True, slots=True)
-class Weights:
-    """How the signals add up to a ranking score."""
+class Explanation:
+    """Why an answer is what it is: the language read, the ranking and the deciding gate."""
 
-    passage: float = 0.30
-    sentence: float = 0.35
-    bm25: float = 0.10
-    coverage: float = 0.40
-    type_match: float = 0.06
-    type_miss: float = 0.30
-    definition: float = 0.15
-    """Bonus for spelling out an acronym the question asks about: "… Server (BES)"."""
-    related_margin: float = 0.12
-    """Further excerpts must score within this of the best one."""
+    language: str
+    ranking: Ranking
+    decided_by: str
+    """"answered", or the gate that abstained: "off-topic floor", "answerability", "e5 floor"."""
+    answered: bool
+
+
+def _within(ranking: Ranking, floor: float, margin: float) -> list[Scored]:
+    best = float(ranking.score[0])
+    return [s for s in ranking.scored() if s.confidence >= floor and s.score >= best - margin]
+
+
+def _focus_known(
+    matched: np.ndarray, weights: np.ndarray, real: Sequence[bool], max_idf: float
+) -> float:
+    """1 minus the weight (IDF / max IDF) of the rarest real question word that no candidate
+    covers: "Who heads the PTA?" asks about heading, which no passage mentions. A misspelling
+    nobody could mend ("quoetd") says nothing about what the sources hold, so it is left out."""
+    if not matched.size:
+        return 1.0
+    best = matched.max(axis=0)
+    missing = weights[(best < 0.5) & np.asarray(real, dtype=bool)]
+    return 1.0 - float(missing.max()) / max_idf if missing.size else 1.0
 
 
 class Searcher:
-    """Answers questions over one corpus snapshot. Thread-safe: it only reads."""
+    """Answers questions over one corpus snapshot. Thread-safe: it only reads.
+
+    The stages, in order (each named in `storybot ask --explain`):
+
+    1. analyse: language, chat wrapping stripped, content terms with typos corrected, the kind
+       of answer asked for (`ask_many`);
+    2. candidates: nearest passages and sentences (FAISS) plus the best BM25 rows;
+    3. features: one named number per candidate (`embeddings/retrieval/features.py`);
+    4. fusion: `Weights` add them up to a score;
+    5. gates: the answer type (strict kinds only), the off-topic floor on confidence, and the
+       answerability model on the best candidate (`embeddings/retrieval/gate.py`);
+    6. excerpts: group near-duplicates, prefer the fluent copy, highlight (`excerpts/`).
+    """
 
     def __init__(
         self,
@@ -77,47 +111,98 @@ class Searcher:
         min_score: float | None = None,
         weights: Weights | None = None,
         candidates: int = 48,
+        multilingual: QueryEncoder | None = None,
+        gate: GateModel | None = None,
     ) -> None:
         self.corpus = corpus
         self.encoder = encoder
+        self.multilingual = multilingual if corpus.e5_passage_index is not None else None
         self.k = k
         self.min_score = DEFAULT_MIN_SCORE if min_score is None else min_score
         self.weights = weights or Weights()
+        self.gate = gate or DEFAULT_GATE
         self.candidates = candidates
         self.escalate_margin = ESCALATE_MARGIN
-        self._excerpts = ExcerptMaker(corpus)
+        self._excerpts = ExcerptMaker(corpus, self.weights)
         self._term_cache = VectorCache(4096)
         """Vectors of question words the corpus never uses: chats repeat their words."""
+        self._fluent = np.array(
+            [corpus.fluent.get(p.source_id, True) for p in corpus.passages], dtype=np.float64
+        )
 
     def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
-        """Answers each question; one batched encode for all of them.
+        """Answers each question; one batched encode for all of them."""
+        return [answer for answer, _ in self.explain_many(questions, k)]
 
-        The search is a two-step cascade. Each question is first ranked with its own vector.
-        Only where that leaves a near tie (`_unsure`) are its bare content words embedded too,
-        in a second batched encode, and it is ranked again with both vectors: chatty and
-        oblique questions match better without their filler, while the clear majority is
-        answered by one encode (docs/RETRIEVAL.md, "Cascade").
+    def explain_many(
+        self, questions: Sequence[str], k: int | None = None
+    ) -> list[tuple[Answer, Explanation]]:
+        """Answers each question, with the ranking and the gate's verdict behind the answer.
+
+        English questions are ranked by MiniLM, BM25 and term coverage in a two-step cascade:
+        each question is first ranked with its own vector; only where that leaves a near tie
+        (`_unsure`) are its bare content words embedded too and it is ranked again with both
+        (docs/RETRIEVAL.md, "Cascade"). Questions in other languages skip the English-only
+        steps and are ranked by the multilingual encoder alone, when there is one.
         """
         if not questions:
             return []
-        lexicon = self.corpus.lexicon
+        k = k or self.k
         asked = [searchable(q) for q in questions]
+        languages = [detect(q) for q in asked]
+        foreign = [i for i, lang in enumerate(languages) if not lang.english and self.multilingual]
+        english = [i for i in range(len(asked)) if i not in set(foreign)]
+        out: list[tuple[Answer, Explanation] | None] = [None] * len(asked)
+        e5_vectors = self._encode_multilingual([asked[i] for i in range(len(asked))])
+        for i, result in zip(
+            english,
+            self._ask_english(
+                [asked[i] for i in english],
+                [e5_vectors[i] if e5_vectors is not None else None for i in english],
+                k,
+            ),
+            strict=True,
+        ):
+            out[i] = result
+        for i in foreign:
+            assert e5_vectors is not None
+            out[i] = self._ask_multilingual(asked[i], languages[i], e5_vectors[i], k)
+        return [o for o in out if o is not None]
+
+    def _encode_questions(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(self.encoder, QueryEncoder):
+            return self.encoder.encode_queries(texts)
+        return self.encoder.encode(texts)
+
+    def _encode_multilingual(self, texts: Sequence[str]) -> np.ndarray | None:
+        if self.multilingual is None or not texts:
+            return None
+        return self.multilingual.encode_queries(list(texts))
+
+    def _ask_english(
+        self, asked: Sequence[str], e5: Sequence[np.ndarray | None], k: int
+    ) -> list[tuple[Answer, Explanation]]:
+        if not asked:
+            return []
+        lexicon = self.corpus.lexicon
         questions = [core(q, lexicon) for q in asked]
         queries = [lexicon.query(q) for q in questions]
         oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
         term_vectors = self._term_cache.get_many(oov)
         missing = [t for t in oov if t not in term_vectors]
         texts = [dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
-        encoded = self.encoder.encode([*texts, *missing])
+        if isinstance(self.encoder, QueryEncoder):  # e5 alone: questions take its query prefix
+            encoded = np.vstack([self.encoder.encode_queries(texts), self.encoder.encode(missing)])
+        else:
+            encoded = self.encoder.encode([*texts, *missing])
         fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
         self._term_cache.put_many(fresh)
         term_vectors |= fresh
         vectors = [encoded[i : i + 1] for i in range(len(texts))]
-        k = k or self.k
         with one_blas_thread():
             ranked = [
-                self.rank(q, query, v, term_vectors)
-                for q, query, v in zip(questions, queries, vectors, strict=True)
+                self.ranking(q, query, v, term_vectors, e)
+                for q, query, v, e in zip(questions, queries, vectors, e5, strict=True)
             ]
             unsure = [
                 i
@@ -125,42 +210,82 @@ class Searcher:
                 if self._unsure(r) and words_differ(texts[i], queries[i].text)
             ]
             if unsure:
-                content = self.encoder.encode([queries[i].text for i in unsure])
+                content = self._encode_questions([queries[i].text for i in unsure])
                 for i, v in zip(unsure, content, strict=True):
                     vectors[i] = np.vstack([vectors[i], v[None, :]])
-                    ranked[i] = self.rank(questions[i], queries[i], vectors[i], term_vectors)
+                    ranked[i] = self.ranking(
+                        questions[i], queries[i], vectors[i], term_vectors, e5[i]
+                    )
             return [
-                self._answer(a, q, query, v[0], r, k)
+                self._answer(a, query, v[0], r, k, asked_type(q))
                 for a, q, query, v, r in zip(
                     asked, questions, queries, vectors, ranked, strict=True
                 )
             ]
 
-    def _unsure(self, ranked: Sequence[Scored]) -> bool:
+    def _ask_multilingual(
+        self, asked: str, language: Language, vector: np.ndarray, k: int
+    ) -> tuple[Answer, Explanation]:
+        """A question that is not English: ranked by the multilingual encoder alone.
+
+        The quotes stay in English, with the usual citation; the highlight falls back on the
+        multilingual similarity of each sentence, since the question's words are not English.
+        """
+        c = self.corpus
+        assert c.e5_passage_index is not None and c.e5_sentence_index is not None
+        with one_blas_thread():
+            rows = self._candidates_in(c.e5_passage_index, c.e5_sentence_index, vector[None, :])
+            sims = np.maximum(
+                c.e5_passage_index.vectors[rows] @ vector,
+                self._best_sentences(rows, vector[None, :], c.e5_sentence_index.vectors),
+            )
+            kind = asked_type_other(asked)
+            supplied = self._supplies(kind, "", rows, [], np.zeros((len(rows), 0)))
+            w = self.weights
+            features = {"e5": minmax(sims), "type_ok": supplied.astype(np.float64)}
+            features["fluent"] = self._fluent[rows]
+            score = features["e5"] - w.garbled * (1 - features["fluent"])
+            confidence = sims.astype(np.float64)
+            if kind in STRICT:
+                score = score + np.where(supplied, w.type_match, -w.type_miss)
+                confidence = np.where(supplied, confidence, 0.0)
+            ranking = Ranking(rows, score, confidence, features).sorted()
+            ok = len(ranking) > 0 and float(ranking.confidence[0]) >= E5_MIN_SCORE
+            if not ok:
+                return Answer(asked), Explanation(language.code, ranking, "e5 floor", False)
+            keep = _within(ranking, E5_MIN_SCORE, E5_RELATED_MARGIN)
+            excerpts = self._excerpts.make(keep, None, None, k, kind, e5_vector=vector)
+        return Answer(asked, tuple(excerpts)), Explanation(language.code, ranking, "answered", True)
+
+    def _unsure(self, ranked: Ranking) -> bool:
         """Could the content words' vector change this ranking: is the best passage barely
         ahead of the next one?"""
-        return len(ranked) > 1 and ranked[0].score - ranked[1].score < self.escalate_margin
+        return len(ranked) > 1 and float(ranked.score[0] - ranked.score[1]) < self.escalate_margin
 
     def _answer(
         self,
         asked: str,
-        question: str,
         query: Query,
         vector: np.ndarray,
-        ranked: Sequence[Scored],
+        ranked: Ranking,
         k: int,
-    ) -> Answer:
-        """The answer to ``asked``, from the ranking of ``question`` (its core)."""
-        if not ranked or ranked[0].confidence < self.min_score:
-            return Answer(asked)
-        best = ranked[0].score
+        kind: AnswerType | None,
+    ) -> tuple[Answer, Explanation]:
+        """The answer to ``asked`` from the ranking of its core, through the two gates."""
+        if not len(ranked) or float(ranked.confidence[0]) < self.min_score:
+            return Answer(asked), Explanation("en", ranked, "off-topic floor", False)
+        if not self.gate.passes(ranked.candidate(0)):
+            return Answer(asked), Explanation("en", ranked, "answerability", False)
+        best = float(ranked.score[0])
         keep = [
             s
-            for s in ranked
-            if s.confidence >= self.min_score and s.score >= best - self.weights.related_margin
+            for i, s in enumerate(ranked.scored())
+            if s.confidence >= self.min_score
+            and s.score >= best - self.weights.related_margin
+            and (i == 0 or self.gate.passes(ranked.candidate(i)))
         ]
-        excerpts: list[Excerpt] = self._excerpts.make(keep, query, vector, k, asked_type(question))
-        return Answer(asked, tuple(excerpts))
+        excerpts: list[Excerpt] = self._excerpts.make(keep, query, vector, k, kind)
+        return Answer(asked, tuple(excerpts)), Explanation("en", ranked, "answered", True)
 
     def rank(
         self,
@@ -169,55 +294,89 @@ class Searcher:
         vectors: np.ndarray,
         term_vectors: Mapping[str, np.ndarray],
     ) -> list[Scored]:
-        """All candidate passages with their fused score and confidence, best first (none when
-        the question has no content word or the corpus no passage).
+        """All candidate passages with their fused score and confidence, best first."""
+        return self.ranking(question, query, vectors, term_vectors).scored()
+
+    def ranking(
+        self,
+        question: str,
+        query: Query,
+        vectors: np.ndarray,
+        term_vectors: Mapping[str, np.ndarray],
+        e5_vector: np.ndarray | None = None,
+    ) -> Ranking:
+        """Every candidate passage with its features, fused score and confidence, best first
+        (none when the question has no content word or the corpus no passage).
 
         ``vectors`` holds the question's embedding, then optionally that of its content words
         alone (chatty questions match better without their filler); a passage's dense
         similarity is the best of them against the passage and against its best sentence.
         """
         if not query.terms or not len(self.corpus.passages):
-            return []
+            return Ranking.empty()
         c = self.corpus
         w = self.weights
-        rows = self._dense_candidates(vectors)
+        rows = self._candidates_in(c.passage_index, c.sentence_index, vectors)
         bm25 = c.lexicon.bm25(query)
         top_bm25 = float(bm25.max()) if bm25.size else 0.0
         if top_bm25 > 0:
             extra = np.argsort(-bm25)[: self.candidates // 2]
             rows = np.union1d(rows, extra[bm25[extra] > 0])
         passage_sims = c.passage_index.vectors[rows] @ vectors.T
-        passage_sim = passage_sims.max(axis=1)
-        sentence_sim = self._best_sentences(rows, vectors)
+        f: dict[str, np.ndarray] = {}
+        f["passage"] = passage_sims.max(axis=1)
+        f["sentence"] = self._best_sentences(rows, vectors)
         # Confidence uses the question as asked: its bare content words match off-topic
         # passages too easily ("reset iphone factory settings").
-        raw_sentence = self._best_sentences(rows, vectors[:1]) if len(vectors) > 1 else sentence_sim
+        raw_sentence = (
+            self._best_sentences(rows, vectors[:1]) if len(vectors) > 1 else f["sentence"]
+        )
         terms = list(dict.fromkeys(query.terms))
         matched = c.terms.matches(terms, rows, term_vectors, c.lexicon.names)
         weights = np.array([c.lexicon.weight(t) for t in terms], dtype=np.float32)
-        cover = coverage(matched, weights)
-        lexical = bm25[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows))
+        f["coverage"] = coverage(matched, weights)
+        f["bm25"] = bm25[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows))
+        f["definition"] = self._defines(question, rows)
+        kind = asked_type(question)
+        supplied = self._supplies(kind, question, rows, terms, matched)
+        f["type_ok"] = supplied.astype(np.float64)
+        f["fluent"] = self._fluent[rows]
+        if e5_vector is not None and c.e5_passage_index is not None:
+            assert c.e5_sentence_index is not None
+            e5 = np.maximum(
+                c.e5_passage_index.vectors[rows] @ e5_vector,
+                self._best_sentences(rows, e5_vector[None, :], c.e5_sentence_index.vectors),
+            )
+            f["e5"] = minmax(e5)
+            focus_e5 = float(e5.max())
+        else:
+            focus_e5 = 0.0
         score = (
-            w.passage * passage_sim
-            + w.sentence * sentence_sim
-            + w.bm25 * lexical
-            + w.coverage * cover
+            w.passage * f["passage"]
+            + w.sentence * f["sentence"]
+            + w.bm25 * f["bm25"]
+            + w.coverage * f["coverage"]
+            + w.definition * f["definition"]
+            + w.e5 * f.get("e5", 0.0)
+            - w.garbled * (1.0 - f["fluent"])
         )
-        score = score + w.definition * self._defines(question, rows)
         confidence = np.maximum(passage_sims[:, 0], raw_sentence)
         # A passage that uses every word of the question is on topic even when the question
         # embeds poorly: a bare name like "OpenMedia" sits below the dense floor.
         literal = np.all(matched >= 1.0, axis=1) if terms else np.zeros(len(rows), dtype=bool)
         confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
-        kind = asked_type(question)
-        supplied = self._supplies(kind, question, rows, terms, matched)
         if kind in STRICT:
             score = score + np.where(supplied, w.type_match, -w.type_miss)
             confidence = np.where(supplied, confidence, 0.0)
         elif kind is not None:
             score = score + w.type_match * supplied
-        order = np.argsort(-score, kind="stable")
-        return [Scored(int(rows[i]), float(score[i]), float(confidence[i])) for i in order]
+        focus = {
+            "focus_known": _focus_known(
+                matched, weights, [c.lexicon.is_word(t) for t in terms], c.lexicon.max_idf
+            ),
+            "e5_top": focus_e5,
+        }
+        return Ranking(rows, score, confidence, f, focus).sorted()
 
     def _defines(self, question: str, rows: np.ndarray) -> np.ndarray:
         """1 for passages that expand an acronym the question names ("What is BES?")."""
@@ -260,20 +419,24 @@ class Searcher:
                 ok &= matched[:, counted].max(axis=1) >= COUNTED_MATCH
         return ok
 
-    def _dense_candidates(self, vectors: np.ndarray) -> np.ndarray:
-        """Passage rows near the question, from the passage and the sentence indexes."""
-        c = self.corpus
+    def _candidates_in(
+        self, passages: VectorIndex, sentences: VectorIndex, vectors: np.ndarray
+    ) -> np.ndarray:
+        """Passage rows near the question, from a passage index and its sentence index."""
         # One query per search: a single query runs on one thread, which beats waking FAISS's
         # OpenMP team for a few hundred rows (and does not fight the encoder's threads).
-        found = [c.passage_index.search(v[None, :], self.candidates)[1].ravel() for v in vectors]
+        found = [passages.search(v[None, :], self.candidates)[1].ravel() for v in vectors]
         for v in vectors:
-            s_rows = c.sentence_index.search(v[None, :], self.candidates * 2)[1]
-            found.append(c.sentence_owner[s_rows.ravel()])
+            s_rows = sentences.search(v[None, :], self.candidates * 2)[1]
+            found.append(self.corpus.sentence_owner[s_rows.ravel()])
         return np.unique(np.concatenate(found)).astype(np.int64)
 
-    def _best_sentences(self, rows: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    def _best_sentences(
+        self, rows: np.ndarray, vectors: np.ndarray, table: np.ndarray | None = None
+    ) -> np.ndarray:
         """For each passage row, its best sentence's similarity to any of the question vectors
-        (float64, 0 when it has no sentence)."""
+        (float64, 0 when it has no sentence); ``table`` holds the sentence vectors (MiniLM's by
+        default)."""
         own = [self.corpus.passage_sentences[int(r)] for r in rows]
         lengths = np.fromiter((len(o) for o in own), dtype=np.int64, count=len(own))
         best = np.zeros(len(rows), dtype=np.float64)
@@ -281,9 +444,10 @@ class Searcher:
         if not has.size:
             return best
         flat = np.concatenate([own[i] for i in has])
-        sims = (self.corpus.sentence_index.vectors[flat] @ vectors.T).max(axis=1)
+        table = self.corpus.sentence_index.vectors if table is None else table
+        sims = (table[flat] @ vectors.T).max(axis=1)
         best[has] = np.maximum.reduceat(sims, np.concatenate(([0], np.cumsum(lengths[has])[:-1])))
         return best
 
 
-__all__ = ["DEFAULT_MIN_SCORE", "AnswerType", "Searcher", "Weights"]
+__all__ = ["DEFAULT_MIN_SCORE", "AnswerType", "Explanation", "Searcher", "Weights"]

@@ -46,6 +46,10 @@ class Corpus:
     """Per answer type, which passage rows can supply one (a date, a number…)."""
     fluent: Mapping[str, bool] = field(default_factory=dict)
     """Per source id: does it read as ordinary English (False for machine-garbled copies)."""
+    e5_passage_index: VectorIndex | None = None
+    """The multilingual encoder's passage vectors (same rows), when it is configured."""
+    e5_sentence_index: VectorIndex | None = None
+    """Its sentence vectors (same rows as `sentences`)."""
 
 
 def group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:

@@ -1,0 +1,169 @@
+"""Is a question English? And what kind of answer does it ask for, in any of a few languages?
+
+The English-only steps of the search (stop words, typo correction against the sources'
+vocabulary, BM25, term coverage, MiniLM) mangle a question in Urdu or Spanish, so a question that
+is not English skips them and is ranked by the multilingual encoder alone. Telling the two apart
+needs no model:
+
+- A question mostly written in a non-Latin script (Urdu, Arabic, Hindi, Chinese, Russian…) is
+  not English.
+- In Latin script, function words decide: English questions are full of "what", "the", "did";
+  Roman Urdu ones of "kya", "hai", "ne", "ka"; Spanish ones of "qué", "el", "de". Names and
+  topic words ("BlackBerry", "PTA") are shared by every language and count for none.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from embeddings.retrieval.answer_types import AnswerType
+
+ENGLISH = "en"
+
+_ENGLISH_WORDS = frozenset(
+    """a an the of to in on at by for from with about into over after before is are was were be
+    been being do does did done has have had will would can could should may might must shall
+    what when where who whom whose which why how and or but not no yes if then than that this
+    these those there it its he she they them his her their we you i me my our your
+    any some all many much more most other same such only also just very ever still yet""".split()
+)
+_OTHER_WORDS = {
+    # Roman Urdu / Hindustani in Latin letters
+    "ur-Latn": """kya kyun kyu kyon kab kahan kaun kis kisi kisne kitna kitne kitni kaise kaisa
+    hai hain tha thi thay the ka ki ke ko ne se mein main par pe aur ya nahi nahin bhi raha
+    rahi rahe gaya gayi gaye hoga hogi honge wala wali wale diya di liye karna karne kar
+    chahta chahti chahte sakta sakti sirf abhi""",
+    "es": """qué que cuándo cuando dónde donde quién quien quiénes cuál cual cuáles cómo como
+    cuánto cuántos cuántas por porqué el la los las un una unos del al es son fue fueron era
+    está están y o pero con sin para sobre se su sus lo le""",
+    "fr": """quoi quand où qui quel quelle quels quelles comment combien pourquoi le la les un une
+    des du de au aux est sont était ont a et ou mais avec sans pour sur dans ce cette ces
+    son sa ses leur il elle ils elles qu""",
+    "de": """was wann wo wer wen wem wessen welche welcher welches welchen wie warum wieso weshalb
+    der die das den dem des ein eine einen einem ist sind war waren hat haben wird werden
+    und oder aber mit ohne für über auf im zu von nach sich nicht""",
+    "pt": """quando onde quem qual quais porque quanto quantos quantas o os as um uma é são foi
+    eram tem têm e ou mas com sem para sobre no na do da dos das""",
+    "it": """cosa che quando dove chi quale quali come perché quanto quanti il lo gli le uno una
+    è sono era hanno ha e o ma con senza per su nel nella del della""",
+}
+_OTHER_INDEX: dict[str, set[str]] = {}
+for _code, _text in _OTHER_WORDS.items():
+    for _word in _text.split():
+        _OTHER_INDEX.setdefault(_word, set()).add(_code)
+
+_SCRIPTS = {
+    "ARABIC": "ar",  # Urdu, Arabic and Persian share it; the multilingual encoder reads all three
+    "DEVANAGARI": "hi",
+    "CJK": "zh",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+    "HANGUL": "ko",
+    "CYRILLIC": "ru",
+    "GREEK": "el",
+    "HEBREW": "he",
+    "THAI": "th",
+    "BENGALI": "bn",
+    "GURMUKHI": "pa",
+    "TAMIL": "ta",
+}
+_TOKEN = re.compile(r"[^\W\d_]+")
+NON_LATIN_SHARE = 0.3
+"""A question with at least this share of its letters outside Latin script is not English
+(an Urdu question often names "BES" or "BlackBerry" in Latin letters)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """What `detect` found: a language (or script) code, and whether the English steps apply."""
+
+    code: str
+    english: bool
+
+
+def detect(text: str) -> Language:
+    """The language of a question, as far as the search needs to know it."""
+    script = _main_script(text)
+    if script is not None:
+        return Language(script, english=False)
+    tokens = _TOKEN.findall(text.casefold())
+    english = sum(t in _ENGLISH_WORDS for t in tokens)
+    votes: dict[str, int] = {}
+    for token in tokens:
+        for code in _OTHER_INDEX.get(token, ()):
+            votes[code] = votes.get(code, 0) + 1
+    if not votes:
+        return Language(ENGLISH, english=True)
+    code, count = max(votes.items(), key=lambda kv: kv[1])
+    if count > english and count >= 2:
+        return Language(code, english=False)
+    return Language(ENGLISH, english=True)
+
+
+def _main_script(text: str) -> str | None:
+    """The code of the non-Latin script that holds at least `NON_LATIN_SHARE` of the letters."""
+    counts: dict[str, int] = {}
+    letters = 0
+    for char in text:
+        if not char.isalpha():
+            continue
+        letters += 1
+        name = unicodedata.name(char, "")
+        for script, code in _SCRIPTS.items():
+            if name.startswith(script):
+                counts[code] = counts.get(code, 0) + 1
+                break
+    if not letters or not counts:
+        return None
+    code, count = max(counts.items(), key=lambda kv: kv[1])
+    return code if count / letters >= NON_LATIN_SHARE else None
+
+
+_B = r"(?<![^\s¿¡\"'(])"
+_E = r"(?![^\s?؟!.,،)\"'])"
+"""Word edges by white space: in Devanagari or Arabic script a vowel sign is no word character,
+so regex word boundaries would find "कब" (when) inside "ब्लैकबेरी" (BlackBerry)."""
+
+
+# Question words that ask for a date, a number, a person or a place, in the languages the
+# seeds' readers write most (Urdu in both scripts, Hindi, Arabic) and a few European ones.
+_ASKS_OTHER: list[tuple[AnswerType, re.Pattern[str]]] = [
+    (
+        AnswerType.DATE,
+        re.compile(
+            rf"{_B}(کب|kab|कब|متى|cuándo|quand|wann|quando){_E}|en qué (año|fecha)|"
+            r"in welchem jahr|en quelle année|کس تاریخ|kis tareekh|کس سال",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.NUMBER,
+        re.compile(
+            rf"{_B}(کتنے|کتنی|کتنا|kitne|kitni|kitna|कितने|कितनी|कितना|كم|cuántos|cuántas|"
+            rf"cuánto|combien|wie viele|wie viel|quantos|quantas|quanti){_E}",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.PERSON,
+        re.compile(
+            rf"{_B}(کون|kaun|कौन|من هو|من هي|quién|quiénes|qui|wer|quem|chi){_E}"
+            r"(?!\s*(سا|سی|سے|sa|si|se|सा|सी|से)\b)",  # "kaun si": which, not who
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.PLACE,
+        re.compile(rf"{_B}(کہاں|kahan|कहाँ|कहां|أين|dónde|où|wo|onde|dove){_E}", re.I),
+    ),
+]
+
+
+def asked_type_other(text: str) -> AnswerType | None:
+    """The kind of answer a question that is not English asks for, when a question word says."""
+    for kind, pattern in _ASKS_OTHER:
+        if pattern.search(text):
+            return kind
+    return None
