@@ -136,7 +136,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     k = args.k if args.k is None else max(1, min(10, args.k))
     if args.question is not None and args.explain:
         from embeddings.evaluation.explain import explain_text
+        from embeddings.library import IndexedLibrary
 
+        assert isinstance(library, IndexedLibrary)  # what open_library builds
         answer, why = library.searcher.explain_many([args.question], k)[0]
         print(render_text(answer))
         print(explain_text(library.searcher.corpus, why))
@@ -218,7 +220,10 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, ValueError) as exc:
         print(f"storybot calibrate: {exc}", file=sys.stderr)
         return 2
+    from embeddings.library import IndexedLibrary
+
     library, _ = open_library(settings)
+    assert isinstance(library, IndexedLibrary)  # what open_library builds
     result = calibrate(library, questions)
     print(
         f"{result.samples} English questions reach the gate ({result.unanswerable} unanswerable);"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from embeddings.evaluation.evaluate import Question
-from embeddings.library import Library
+from embeddings.library import IndexedLibrary
 from embeddings.retrieval.gate import GATE_FEATURES, GateModel, fit
 
 OPEN_GATE = GateModel(coefficients={}, intercept=0.0, threshold=0.0)
@@ -34,7 +34,7 @@ class Calibration:
 
 
 def gate_samples(
-    library: Library, questions: Sequence[Question]
+    library: IndexedLibrary, questions: Sequence[Question]
 ) -> tuple[list[dict[str, float]], list[bool], list[str], int]:
     """The gate's features for each English question that reaches it, with labels and ids."""
     searcher = library.searcher
@@ -58,7 +58,9 @@ def gate_samples(
 
 
 def calibrate(
-    library: Library, questions: Sequence[Question], thresholds: Sequence[float] | None = None
+    library: IndexedLibrary,
+    questions: Sequence[Question],
+    thresholds: Sequence[float] | None = None,
 ) -> Calibration:
     rows, labels, ids, floor = gate_samples(library, questions)
     thresholds = thresholds or [i / 20 for i in range(1, 20)]
