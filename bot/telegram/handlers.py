@@ -135,10 +135,8 @@ async def on_error(update: object, context: Context) -> None:
     logger.error("handling an update (%s) failed", kind or type(update).__name__, exc_info=error)
     text = str(error) if isinstance(error, ServiceError) else texts.SORRY
     delivery = delivery_of(error) if error is not None else Delivery.FAILED
-    if delivery is Delivery.NOT_SENT:  # Telegram stayed unreachable for the whole retry time,
-        return  # so an apology would not get through either
-    if delivery is Delivery.UNCERTAIN:
-        text = texts.MAYBE_LOST  # our reply may have arrived: say so rather than send it again
+    if delivery is not Delivery.FAILED:  # Telegram stayed unreachable for the whole retry time
+        return  # (an apology would not get through either) or our reply, sent twice, may be there
     if isinstance(update, Update) and update.callback_query:
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer(text)

@@ -11,10 +11,6 @@ import html
 from bot.service.service import Stats
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
-MAYBE_LOST = (
-    "The connection to Telegram broke while I was sending my answer. "
-    "If you don't see it just above, please ask again."
-)
 SLOW_DOWN = "Slow down a little, please: wait a moment, then ask again."
 TEXT_ONLY = "I can only read text: type a question about the story, or see /help."
 TYPE_A_QUESTION = "Type a question about the story, like: What happened, and when?"
