@@ -28,6 +28,7 @@ from bot.telegram.delivery import Delivery, delivery_of
 from bot.telegram.render import html_to_plain, render_html
 from bot.telegram.render import render_sources_html as render_sources
 from bot.telegram.runtime import ASKED_KEPT, Context, Runtime, _bound, message_of, runtime
+from bot.telegram.typing_delay import typing_while_slow
 from embeddings.library import searchable
 
 logger = logging.getLogger(__name__)
@@ -161,11 +162,10 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
     if not rt.service.sources:
         await message.reply_text(texts.NO_SOURCES)
         return
-    if not group:  # in groups a chat action would spend the group's 20-per-minute send budget
-        with contextlib.suppress(TelegramError):
-            await message.reply_chat_action(ChatAction.TYPING)
     earlier = _earlier_question(message, context.bot, rt)
-    answer = await rt.service.ask_follow_up(question, earlier)
+    typing = contextlib.nullcontext() if group else _typing(message)  # in groups it would spend
+    async with typing:  # the group's 20-per-minute send budget
+        answer = await rt.service.ask_follow_up(question, earlier)
     rt.chat.count(answer)
     more = len(answer.excerpts) - 1 if group else 0
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.more(more), callback_data=MORE)]])
@@ -174,6 +174,10 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
     _bound(rt.asked, ASKED_KEPT)
     if more:
         rt.answers.put((sent.chat.id, sent.message_id), answer)
+
+
+def _typing(message: Message) -> contextlib.AbstractAsyncContextManager[None]:
+    return typing_while_slow(lambda: message.reply_chat_action(ChatAction.TYPING))
 
 
 def _earlier_question(message: Message, bot: Bot, rt: Runtime) -> str | None:
