@@ -23,7 +23,9 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.service.flood import Verdict
 from bot.service.service import ServiceError
+from bot.service.smalltalk import small_talk
 from bot.telegram import texts
+from bot.telegram.deeplink import payload_question
 from bot.telegram.delivery import Delivery, delivery_of
 from bot.telegram.render import html_to_plain, render_html
 from bot.telegram.render import render_sources_html as render_sources
@@ -49,15 +51,19 @@ async def screen(update: Update, context: Context) -> None:
 
 
 async def start(update: Update, context: Context) -> None:
-    """/start: what the bot is, what it knows, how to ask."""
+    """/start: what the bot is, what it knows, how to ask; a deep link's question answered."""
+    if question := payload_question(" ".join(context.args or [])):
+        await answer_question(update, context, question)
+        return
     stats = runtime(context).service.stats()
     await message_of(update).reply_html(texts.start(context.bot.username, stats))
 
 
 async def help_command(update: Update, context: Context) -> None:
     """/help: how to ask, plus the admin commands for admins."""
-    admin = runtime(context).is_admin(update)
-    await message_of(update).reply_html(texts.help_text(context.bot.username, admin=admin))
+    admin, message = runtime(context).is_admin(update), message_of(update)
+    group = message.chat.type != ChatType.PRIVATE
+    await message.reply_html(texts.help_text(context.bot.username, admin=admin, group=group))
 
 
 async def sources(update: Update, context: Context) -> None:
@@ -158,6 +164,9 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
         await message.reply_html(texts.ask_usage(context.bot.username))
         return
     if not await _within_flood_limit(message, rt):
+        return
+    if talk := small_talk(question):
+        await message.reply_html(texts.small_talk(talk, context.bot.username, group=group))
         return
     if not rt.service.sources:
         await message.reply_text(texts.NO_SOURCES)
