@@ -29,7 +29,7 @@ from bot.telegram.deeplink import payload_question
 from bot.telegram.delivery import Delivery, delivery_of
 from bot.telegram.render import html_to_plain, render_html
 from bot.telegram.render import render_sources_html as render_sources
-from bot.telegram.runtime import ASKED_KEPT, Context, Runtime, _bound, message_of, runtime
+from bot.telegram.runtime import Context, Runtime, message_of, runtime
 from bot.telegram.typing_delay import typing_while_slow
 from embeddings.library import searchable
 
@@ -179,8 +179,7 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
     more = len(answer.excerpts) - 1 if group else 0
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.more(more), callback_data=MORE)]])
     sent = await reply_html(message, render_html(answer, compact=group), markup if more else None)
-    rt.asked[(sent.chat.id, sent.message_id)] = answer.question
-    _bound(rt.asked, ASKED_KEPT)
+    rt.memory.remember((sent.chat.id, sent.message_id), answer.question)
     if more:
         rt.answers.put((sent.chat.id, sent.message_id), answer)
 
@@ -194,7 +193,7 @@ def _earlier_question(message: Message, bot: Bot, rt: Runtime) -> str | None:
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != bot.id:
         return None
-    return rt.asked.get((replied.chat.id, replied.message_id))
+    return rt.memory.asked.get((replied.chat.id, replied.message_id))
 
 
 async def _within_flood_limit(message: Message, rt: Runtime) -> bool:
