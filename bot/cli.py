@@ -241,7 +241,9 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings, *, hint: str | None = None) -> int:
     """A console conversation: one question a line, answers as the bot gives them."""
-    from bot.telegram.render import render_sources_text, render_text
+    from bot.service.smalltalk import small_talk
+    from bot.telegram import texts
+    from bot.telegram.render import html_to_plain, render_sources_text, render_text
 
     if hint:
         print(hint)
@@ -263,6 +265,9 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, *, hint: str | None =
             print(render_sources_text(library.sources) if line == "/sources" else CHAT_HELP)
             continue
         question = line.removeprefix("/ask").strip() or line
+        if talk := small_talk(question):
+            print(html_to_plain(texts.small_talk(talk, "", group=False)))
+            continue
         print(render_text(library.ask(question[: settings.max_question_chars]), mark=mark))
 
 

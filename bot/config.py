@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     sources_dir: Path = Path("seeds")
     sources_metadata: Path | None = None
     index_dir: Path = Path(".index")
+    state_dir: Path | None = None
     embedding_model: Path | None = None
     encoder_backend: Literal["auto", "onnx", "torch"] = "auto"
     encoders: Literal["both", "minilm", "e5"] = "both"
@@ -92,6 +93,7 @@ class Settings(BaseSettings):
         "webhook_url",
         "sources_metadata",
         "embedding_model",
+        "state_dir",
         "min_score",
         mode="before",
     )
@@ -108,6 +110,11 @@ class Settings(BaseSettings):
             return self.sources_metadata
         default = self.sources_dir / "sources.toml"
         return default if default.is_file() else None
+
+    @property
+    def state_file(self) -> Path:
+        """Where the bot saves what it knows of its chats: STATE_DIR, or INDEX_DIR/state."""
+        return (self.state_dir or self.index_dir / "state") / "chats.pickle"
 
     def require_token(self) -> str:
         """The bot token, checked for shape; raises SettingsError with a one-line reason."""

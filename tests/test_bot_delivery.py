@@ -1,4 +1,4 @@
-"""Which failed requests are repeated: never a new message that may have reached Telegram."""
+"""Which failed requests are repeated: a new message that may have reached Telegram only once."""
 
 from __future__ import annotations
 
@@ -44,11 +44,14 @@ def test_delivery_of(error: BaseException, delivery: Delivery) -> None:
     assert delivery_of(error) is delivery
 
 
-def test_only_idempotent_methods_are_repeated_after_an_uncertain_failure() -> None:
+def test_a_new_message_is_repeated_once_after_an_uncertain_failure() -> None:
     assert may_retry("sendMessage", SERVER_ERROR) and may_retry("sendMessage", REFUSED)
+    assert may_retry("sendMessage", READ_TIMEOUT, resends_left=1)
+    assert may_retry("sendMessage", DROPPED, resends_left=1)
     assert not may_retry("sendMessage", READ_TIMEOUT) and not may_retry("sendMessage", DROPPED)
     assert may_retry("editMessageText", READ_TIMEOUT) and may_retry("answerCallbackQuery", DROPPED)
     assert not may_retry("editMessageText", BadRequest("message to edit not found"))
+    assert not may_retry("sendMessage", BadRequest("chat not found"), resends_left=1)
 
 
 class Script:
@@ -107,14 +110,30 @@ async def test_gives_up_at_the_methods_deadline() -> None:
     assert clock.waits == []
 
 
-async def test_never_repeats_a_message_that_may_have_arrived() -> None:
-    clock = Clock()
+async def test_resends_a_message_that_may_have_arrived_once_never_twice() -> None:
     for error in (READ_TIMEOUT, DROPPED):
-        script = Script(error)
+        clock, script = Clock(), Script(error)
+        assert await run(limiter(clock), "sendMessage", script) is True
+        assert script.calls == 2 and clock.waits == [0.5]  # the resend waits the same back-off
+        clock, script = Clock(), Script(error, error)
         with pytest.raises(NetworkError):
             await run(limiter(clock), "sendMessage", script)
-        assert script.calls == 1
-    assert await run(limiter(clock), "editMessageText", Script(READ_TIMEOUT)) is True
+        assert script.calls == 2
+
+
+async def test_faults_that_sent_nothing_do_not_use_up_the_resend() -> None:
+    clock = Clock()
+    script = Script(READ_TIMEOUT, SERVER_ERROR, REFUSED, DROPPED)
+    with pytest.raises(NetworkError):
+        await run(limiter(clock), "sendMessage", script)
+    assert script.calls == 4  # the second uncertain failure ends it: a third copy is possible
+    script = Script(SERVER_ERROR, READ_TIMEOUT, SERVER_ERROR)
+    assert await run(limiter(clock), "sendMessage", script) is True and script.calls == 4
+
+
+async def test_idempotent_methods_are_repeated_after_every_uncertain_failure() -> None:
+    clock, script = Clock(), Script(READ_TIMEOUT, DROPPED, READ_TIMEOUT)
+    assert await run(limiter(clock), "editMessageText", script) is True and script.calls == 4
 
 
 async def test_waits_at_least_retry_after_once_the_rate_limiters_own_retries_ran_out() -> None:

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.service.service import ReloadError, Stats
 from bot.telegram import texts
-from bot.telegram.runtime import Context, Runtime, Tally, message_of, runtime
+from bot.telegram.runtime import PENDING_KEPT, Context, Runtime, Tally, message_of, runtime
 from bot.telegram.uploads import (
     UPLOAD_SUFFIXES,
     safe_stem,
@@ -35,8 +35,6 @@ ADMIN_COMMANDS = (
 )
 REPLACE, KEEP = "replace", "keep"
 CONFIRM_PATTERN = rf"^({REPLACE}|{KEEP}):[0-9a-f]{{8}}$"
-_PENDING_KEY = "storybot.pending_uploads"
-_MAX_PENDING = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +184,11 @@ def _last_source(rt: Runtime, source_id: str) -> bool:
 
 
 def _pending(context: Context) -> OrderedDict[str, Upload]:
-    pending: OrderedDict[str, Upload] = context.application.bot_data.setdefault(
-        _PENDING_KEY, OrderedDict()
-    )
-    return pending
+    return runtime(context).memory.pending
 
 
 def _bound(pending: OrderedDict[str, Upload]) -> None:
-    while len(pending) > _MAX_PENDING:
+    while len(pending) > PENDING_KEPT:
         pending.popitem(last=False)
 
 

@@ -37,6 +37,7 @@ from bot.service.flood import FloodGuard
 from bot.service.service import ReloadError, StoryService
 from bot.telegram import admin, handlers, inline
 from bot.telegram.delivery import RetryingRateLimiter
+from bot.telegram.persistence import StatePersistence
 from bot.telegram.runtime import INLINE_FLOOD_FACTOR, RUNTIME_KEY, Runtime
 from bot.wiring import LibraryBuilder, make_builder
 
@@ -58,7 +59,7 @@ DEFAULTS = Defaults(
 
 TOKEN_CHECK_SECONDS = 60.0
 """How often a running bot checks that Telegram still accepts its token (`_watch_token`)."""
-_WATCHDOG, _REJECTED = "storybot.watchdog", "storybot.token_rejected"
+_REJECTED = "storybot.token_rejected"
 
 
 class BotStartError(SettingsError):
@@ -96,13 +97,14 @@ def build_application(
         app_builder = app_builder.request(request)
     if get_updates_request is not None:
         app_builder = app_builder.get_updates_request(get_updates_request)
-    application: App = app_builder.build()
     service = StoryService(builder or make_builder(settings), k=settings.top_k)
     window = settings.flood_window_seconds
     flood = FloodGuard(settings.flood_questions, window)
     inline_flood = FloodGuard(settings.flood_questions * INLINE_FLOOD_FACTOR, window)
     rt = Runtime(settings, service, flood, inline_flood)
-    application.bot_data[RUNTIME_KEY] = rt
+    app_builder = app_builder.persistence(StatePersistence(settings.state_file, rt))
+    application: App = app_builder.build()
+    application.bot_data[RUNTIME_KEY] = rt  # (`initialize` sets it again, with the saved memory)
     register_handlers(application)
     return application
 
@@ -151,13 +153,13 @@ async def _post_init(application: App) -> None:
     if not report.sources:
         logger.warning("no sources indexed: add some to %s and /reload", rt.settings.sources_dir)
     await set_commands(application, rt.settings.admin_user_ids)
-    application.bot_data[_WATCHDOG] = asyncio.create_task(_watch_token(application))
+    rt.watchdog = asyncio.create_task(_watch_token(application))
 
 
 async def _post_shutdown(application: App) -> None:
-    if watchdog := application.bot_data.pop(_WATCHDOG, None):
-        watchdog.cancel()
     rt: Runtime = application.bot_data[RUNTIME_KEY]
+    if rt.watchdog is not None:
+        rt.watchdog.cancel()
     await rt.service.close()
 
 

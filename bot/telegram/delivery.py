@@ -1,12 +1,13 @@
-"""Getting the bot's requests through Telegram's faults, without ever sending a message twice.
+"""Getting the bot's requests through Telegram's faults: each answer at least once, at most twice.
 
 Telegram has no idempotency key: a `sendMessage` that timed out or lost its connection may well
 have been delivered (python-telegram-bot issue #1045). So every failed request is classified:
 
 - `Delivery.NOT_SENT`: Telegram said no (429, 5xx) or the connection never opened. Retried.
 - `Delivery.UNCERTAIN`: the request left but no answer came back (a read time-out, a dropped
-  connection). Retried only for idempotent methods (edits, callback and inline answers, menus);
-  a new message is never sent again, so an answer may be lost but never duplicated.
+  connection). Idempotent methods (edits, callback and inline answers, menus) are retried as
+  often as needed. A new message is sent again once (`NEW_MESSAGE_RESENDS`): the answer matters
+  more than a rare duplicate, so a user sees it once or twice, never three times.
 - `Delivery.FAILED`: anything else (400, 403, …). Retrying would not help.
 
 `RetryingRateLimiter` applies this to every request but `getUpdates` (which python-telegram-bot
@@ -31,7 +32,11 @@ logger = logging.getLogger(__name__)
 NEW_MESSAGES = frozenset(
     {"sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage", "sendMediaGroup"}
 )
-"""Methods that create a message: never repeated after an uncertain failure."""
+"""Methods that create a message: repeated at most `NEW_MESSAGE_RESENDS` times after an
+uncertain failure, since each repeat may show the message once more."""
+NEW_MESSAGE_RESENDS = 1
+"""Resends after an uncertain failure: one resend recovers the usual case (the connection dropped
+before Telegram acted) and bounds the worst case (Telegram acted every time) at two copies."""
 DEADLINES = {
     "sendChatAction": 0.0,  # a late "typing…" is worthless
     "answerCallbackQuery": 10.0,  # Telegram stops waiting for these answers soon anyway
@@ -67,12 +72,15 @@ def delivery_of(error: BaseException) -> Delivery:
     return Delivery.UNCERTAIN
 
 
-def may_retry(endpoint: str, error: BaseException) -> bool:
-    """Whether repeating `endpoint` after `error` is safe: it cannot duplicate a message."""
+def may_retry(endpoint: str, error: BaseException, *, resends_left: int = 0) -> bool:
+    """Whether to repeat `endpoint` after `error`: always when nothing was sent; after an
+    uncertain failure, idempotent methods always and new messages while `resends_left`."""
     delivery = delivery_of(error)
     if delivery is Delivery.NOT_SENT:
         return True
-    return delivery is Delivery.UNCERTAIN and endpoint not in NEW_MESSAGES
+    if delivery is not Delivery.UNCERTAIN:
+        return False
+    return endpoint not in NEW_MESSAGES or resends_left > 0
 
 
 class RetryingRateLimiter(AIORateLimiter):
@@ -113,6 +121,7 @@ class RetryingRateLimiter(AIORateLimiter):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         deadline = self._clock() + self._deadlines.get(endpoint, DEFAULT_DEADLINE)
         wait = self._first_wait
+        resends_left = NEW_MESSAGE_RESENDS
         while True:
             try:
                 return await super().process_request(
@@ -121,8 +130,11 @@ class RetryingRateLimiter(AIORateLimiter):
             except TelegramError as error:
                 if isinstance(error, RetryAfter):  # AIORateLimiter's own retries ran out
                     wait = max(wait, _seconds(error))
-                if not may_retry(endpoint, error) or self._clock() + wait > deadline:
+                retry = may_retry(endpoint, error, resends_left=resends_left)
+                if not retry or self._clock() + wait > deadline:
                     raise
+                if delivery_of(error) is Delivery.UNCERTAIN and endpoint in NEW_MESSAGES:
+                    resends_left -= 1
                 logger.warning("%s failed (%s); retrying in %.1f s", endpoint, error, wait)
                 await self._sleep(wait)
                 wait = min(wait * 2, self._max_wait)

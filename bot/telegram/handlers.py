@@ -23,11 +23,14 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.service.flood import Verdict
 from bot.service.service import ServiceError
+from bot.service.smalltalk import small_talk
 from bot.telegram import texts
+from bot.telegram.deeplink import payload_question
 from bot.telegram.delivery import Delivery, delivery_of
 from bot.telegram.render import html_to_plain, render_html
 from bot.telegram.render import render_sources_html as render_sources
-from bot.telegram.runtime import ASKED_KEPT, Context, Runtime, _bound, message_of, runtime
+from bot.telegram.runtime import Context, Runtime, message_of, runtime
+from bot.telegram.typing_delay import typing_while_slow
 from embeddings.library import searchable
 
 logger = logging.getLogger(__name__)
@@ -48,15 +51,19 @@ async def screen(update: Update, context: Context) -> None:
 
 
 async def start(update: Update, context: Context) -> None:
-    """/start: what the bot is, what it knows, how to ask."""
+    """/start: what the bot is, what it knows, how to ask; a deep link's question answered."""
+    if question := payload_question(" ".join(context.args or [])):
+        await answer_question(update, context, question)
+        return
     stats = runtime(context).service.stats()
     await message_of(update).reply_html(texts.start(context.bot.username, stats))
 
 
 async def help_command(update: Update, context: Context) -> None:
     """/help: how to ask, plus the admin commands for admins."""
-    admin = runtime(context).is_admin(update)
-    await message_of(update).reply_html(texts.help_text(context.bot.username, admin=admin))
+    admin, message = runtime(context).is_admin(update), message_of(update)
+    group = message.chat.type != ChatType.PRIVATE
+    await message.reply_html(texts.help_text(context.bot.username, admin=admin, group=group))
 
 
 async def sources(update: Update, context: Context) -> None:
@@ -135,10 +142,8 @@ async def on_error(update: object, context: Context) -> None:
     logger.error("handling an update (%s) failed", kind or type(update).__name__, exc_info=error)
     text = str(error) if isinstance(error, ServiceError) else texts.SORRY
     delivery = delivery_of(error) if error is not None else Delivery.FAILED
-    if delivery is Delivery.NOT_SENT:  # Telegram stayed unreachable for the whole retry time,
-        return  # so an apology would not get through either
-    if delivery is Delivery.UNCERTAIN:
-        text = texts.MAYBE_LOST  # our reply may have arrived: say so rather than send it again
+    if delivery is not Delivery.FAILED:  # Telegram stayed unreachable for the whole retry time
+        return  # (an apology would not get through either) or our reply, sent twice, may be there
     if isinstance(update, Update) and update.callback_query:
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer(text)
@@ -160,22 +165,27 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
         return
     if not await _within_flood_limit(message, rt):
         return
+    if talk := small_talk(question):
+        await message.reply_html(texts.small_talk(talk, context.bot.username, group=group))
+        return
     if not rt.service.sources:
         await message.reply_text(texts.NO_SOURCES)
         return
-    if not group:  # in groups a chat action would spend the group's 20-per-minute send budget
-        with contextlib.suppress(TelegramError):
-            await message.reply_chat_action(ChatAction.TYPING)
     earlier = _earlier_question(message, context.bot, rt)
-    answer = await rt.service.ask_follow_up(question, earlier)
+    typing = contextlib.nullcontext() if group else _typing(message)  # in groups it would spend
+    async with typing:  # the group's 20-per-minute send budget
+        answer = await rt.service.ask_follow_up(question, earlier)
     rt.chat.count(answer)
     more = len(answer.excerpts) - 1 if group else 0
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.more(more), callback_data=MORE)]])
     sent = await reply_html(message, render_html(answer, compact=group), markup if more else None)
-    rt.asked[(sent.chat.id, sent.message_id)] = answer.question
-    _bound(rt.asked, ASKED_KEPT)
+    rt.memory.remember((sent.chat.id, sent.message_id), answer.question)
     if more:
         rt.answers.put((sent.chat.id, sent.message_id), answer)
+
+
+def _typing(message: Message) -> contextlib.AbstractAsyncContextManager[None]:
+    return typing_while_slow(lambda: message.reply_chat_action(ChatAction.TYPING))
 
 
 def _earlier_question(message: Message, bot: Bot, rt: Runtime) -> str | None:
@@ -183,7 +193,7 @@ def _earlier_question(message: Message, bot: Bot, rt: Runtime) -> str | None:
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != bot.id:
         return None
-    return rt.asked.get((replied.chat.id, replied.message_id))
+    return rt.memory.asked.get((replied.chat.id, replied.message_id))
 
 
 async def _within_flood_limit(message: Message, rt: Runtime) -> bool:

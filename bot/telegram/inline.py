@@ -12,6 +12,7 @@ from telegram import (
 )
 
 from bot.service.flood import Verdict
+from bot.service.smalltalk import small_talk
 from bot.telegram import texts
 from bot.telegram.render import NOT_FOUND, render_excerpt_html
 from bot.telegram.runtime import Context, runtime
@@ -27,7 +28,7 @@ async def inline_query(update: Update, context: Context) -> None:
     if query is None:
         return
     question = searchable(query.query, rt.settings.max_question_chars)
-    if not question:
+    if not question or small_talk(question):  # a greeting: the hint on how to ask
         await query.answer([_hint_result(context.bot.username)], cache_time=3600)
         return
     if rt.inline_flood.check(query.from_user.id) is not Verdict.ALLOW:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -18,6 +19,8 @@ Context = ContextTypes.DEFAULT_TYPE
 RUNTIME_KEY = "storybot"
 ASKED_KEPT = 5000
 """Our recent answers whose question is remembered, for follow-ups sent as replies."""
+PENDING_KEPT = 20
+"""Uploads waiting for an admin's confirmation; older ones expire."""
 INLINE_FLOOD_FACTOR = 3
 """Inline queries get this many times `FLOOD_QUESTIONS` per window: clients send one as the user
 types, so a single question is often several queries."""
@@ -85,20 +88,59 @@ class Tally:
 
 
 @dataclass
+class Memory:
+    """What the bot knows of its chats, kept across restarts (`bot.telegram.persistence`).
+
+    Every part is bounded, so the saved state is too: at most `ASKED_KEPT` questions, the
+    answer cache's 2,000 answers and expansions, `PENDING_KEPT` uploads.
+    """
+
+    chat: Tally = field(default_factory=Tally)
+    inline: Tally = field(default_factory=Tally)
+    answers: AnswerCache = field(default_factory=AnswerCache)
+    """Compact group answers, for their "More sources" button."""
+    asked: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
+    """The question each recent answer of ours answered, for follow-ups sent as replies."""
+    pending: OrderedDict[str, Any] = field(default_factory=OrderedDict)
+    """Uploads waiting for an admin's "replace?" answer, by token (`bot.telegram.admin`)."""
+
+    def remember(self, key: tuple[int, int], question: str) -> None:
+        """Records the question our message `key` (chat id, message id) answered."""
+        self.asked[key] = question
+        _bound(self.asked, ASKED_KEPT)
+
+
+@dataclass
 class Runtime:
-    """Everything the handlers share: settings, the service, the flood guards, recent answers."""
+    """Everything the handlers share: settings, the service, the flood guards, and the memory
+    of recent answers and counters (the one part that is saved across restarts)."""
 
     settings: Settings
     service: StoryService
     flood: FloodGuard
     inline_flood: FloodGuard
     """A separate, larger budget for inline queries (`INLINE_FLOOD_FACTOR`)."""
-    chat: Tally = field(default_factory=Tally)
-    inline: Tally = field(default_factory=Tally)
-    answers: AnswerCache = field(default_factory=AnswerCache)
+    memory: Memory = field(default_factory=Memory)
     seen: RecentIds = field(default_factory=RecentIds)
-    asked: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
-    """The question each recent answer of ours answered, for follow-ups sent as replies."""
+    watchdog: asyncio.Task[None] | None = None
+    """The token check (`bot.telegram.app`), cancelled on shutdown."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Runtime:
+        # A handle to live services (threads, the index), shared rather than copied: PTB
+        # deep-copies bot_data before handing it to the persistence, which saves `memory` only.
+        return self
+
+    @property
+    def chat(self) -> Tally:
+        return self.memory.chat
+
+    @property
+    def inline(self) -> Tally:
+        return self.memory.inline
+
+    @property
+    def answers(self) -> AnswerCache:
+        return self.memory.answers
 
     def is_admin(self, update: Update) -> bool:
         user = update.effective_user

@@ -9,12 +9,9 @@ from __future__ import annotations
 import html
 
 from bot.service.service import Stats
+from bot.service.smalltalk import SmallTalk
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
-MAYBE_LOST = (
-    "The connection to Telegram broke while I was sending my answer. "
-    "If you don't see it just above, please ask again."
-)
 SLOW_DOWN = "Slow down a little, please: wait a moment, then ask again."
 TEXT_ONLY = "I can only read text: type a question about the story, or see /help."
 TYPE_A_QUESTION = "Type a question about the story, like: What happened, and when?"
@@ -55,14 +52,39 @@ def start(bot_name: str, stats: Stats) -> str:
     )
 
 
-def help_text(bot_name: str, *, admin: bool) -> str:
-    """/help: how to ask, the commands, and the admin commands for admins."""
+_IN_GROUP = (
+    "<b>In this group</b> I only read messages meant for me, and answer each in a reply:\n"
+    "• <code>/ask</code> <i>question</i>\n"
+    "• a message that mentions @{bot}, like <i>@{bot} who announced it?</i>\n"
+    "• a reply to one of my answers, which I read as a follow-up to it\n"
+    "Everything else here I ignore. Group answers show the best quote; "
+    "<i>More sources</i> opens the rest.\n"
+    "• In any chat: type <code>@{bot} </code><i>question</i> and pick a quote."
+)
+
+
+def help_text(bot_name: str, *, admin: bool, group: bool = False) -> str:
+    """/help: how to ask (in a group, what the bot answers there), the commands, and the admin
+    commands for admins."""
     commands = (
         "<b>Commands</b>\n/ask <i>question</i>: ask (also in groups)\n"
         "/sources: the sources I quote\n/start: what I am"
     )
-    parts = [_HOW.format(bot=html.escape(bot_name)), commands] + ([_ADMIN] if admin else [])
+    how = (_IN_GROUP if group else _HOW).format(bot=html.escape(bot_name))
+    parts = [how, commands] + ([_ADMIN] if admin and not group else [])
     return "\n\n".join(parts)
+
+
+def small_talk(kind: SmallTalk, bot_name: str, *, group: bool) -> str:
+    """The friendly line a greeting or thanks gets: how to ask, with an example."""
+    how = (
+        f"ask with <code>/ask</code> <i>question</i> or mention @{html.escape(bot_name)}"
+        if group
+        else "just type a question"
+    )
+    if kind is SmallTalk.THANKS:
+        return f"You're welcome! For more about the story, {how}."
+    return f"Hello! I quote the story's sources: {how}, like <i>What happened, and when?</i>"
 
 
 def ask_usage(bot_name: str) -> str:

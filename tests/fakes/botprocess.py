@@ -5,7 +5,9 @@
 It is `bot.telegram.app.run_bot` (token-redacting logs, the real Application, long polling) with two
 seams: the HashEncoder instead of the model, and Telegram's own send limits (30 a second, 20 a
 minute per group) switched off, since the fake server does not enforce them.
-STORYBOT_TOKEN_CHECK_SECONDS shortens how often the running bot checks its token.
+STORYBOT_TOKEN_CHECK_SECONDS shortens how often the running bot checks its token;
+STORYBOT_OVERALL_RATE=30 turns Telegram's overall limit of 30 messages a second back on (the
+per-group limit stays off).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def main() -> int:
         app.TOKEN_CHECK_SECONDS = float(seconds)
     try:
         settings = load_settings()
-        limiter = RetryingRateLimiter(overall_max_rate=0, group_max_rate=0)
+        rate = float(os.environ.get("STORYBOT_OVERALL_RATE") or 0)
+        limiter = RetryingRateLimiter(overall_max_rate=rate, group_max_rate=0)
         app.run_bot(settings, builder=make_builder(settings, HashEncoder()), rate_limiter=limiter)
     except SettingsError as exc:
         print(f"storybot: {exc}", file=sys.stderr)
