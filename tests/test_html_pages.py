@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.webpage import decode_html, extract_page
+from embeddings.ingest.html import decode_html, extract_page
 
 PAGES = Path(__file__).parent / "data" / "pages"
 
