@@ -23,6 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from embeddings.encoders.base import Encoder
+from embeddings.encoders.progress import Progress, ProgressEncoder
 from embeddings.excerpts.grouping import duplicate_groups
 from embeddings.ingest.fluency import FLUENT, fluency
 from embeddings.ingest.html import decode_html, extract_page
@@ -49,6 +50,7 @@ __all__ = [
     "SOURCE_SUFFIXES",
     "IndexedLibrary",
     "Library",
+    "Progress",
     "SearchOptions",
     "better_reading",
     "build_library",
@@ -137,6 +139,7 @@ def build_library(
     *,
     metadata_file: Path | None = None,
     options: SearchOptions | None = None,
+    progress: Progress | None = None,
 ) -> tuple[IndexedLibrary, BuildReport]:
     """Reads the sources, updates the stored index incrementally and returns a snapshot.
 
@@ -173,8 +176,9 @@ def build_library(
             indexes[name] = VectorIndex.empty(encoder.dim)
             continue
         extra = {"sources": source_hashes} if name == "passages" else None
+        reporting = encoder if progress is None else ProgressEncoder(encoder, name, progress)
         index, stats = sync_index(
-            index_dir / name, items, encoder, exact_limit=opts.exact_limit, extra=extra
+            index_dir / name, items, reporting, exact_limit=opts.exact_limit, extra=extra
         )
         indexes[name] = index
         embedded += stats.embedded
