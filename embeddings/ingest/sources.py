@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from embeddings.ingest.fluency import FLUENT, fluency
-from embeddings.ingest.html import extract_page
+from embeddings.ingest.html import decode_html, extract_page
 from embeddings.models import Article, SourceInfo, SourceReport
 from embeddings.text import fold_space, normalise
 
@@ -62,6 +62,7 @@ _TAG = re.compile(
     r"table|tbody|td|th|thead|tr|u|ul)(?:\s[^<>]*)?/?>",
     re.I,
 )
+_DOCUMENT_TAG = re.compile(r"<(?:!doctype|html|head|body|script|style)\b", re.I)
 _DEK_WORDS = 12  # an unpunctuated line this long is a standfirst, i.e. article text
 
 _BYLINE = re.compile(r"^by\s+(?P<author>[^,|]+?)\s*(?:,\s*(?P<org>[^|]+?))?\s*$", re.I)
@@ -235,6 +236,10 @@ def parse_article(
 
 def _page_article(source_id: str, data: bytes, *, suffix: str, path: Path | None) -> Article:
     page = extract_page(data)
+    if not page.paragraphs:
+        text, _ = decode_html(data)
+        if not _TAG.search(text) and not _DOCUMENT_TAG.search(text):
+            return parse_article(source_id, text, suffix=".txt", path=path)  # text named .html
     info = SourceInfo(
         id=source_id,
         title=page.title,
