@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.config import Settings, SettingsError, load_settings
 
@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     cal = add("calibrate", cmd_calibrate, "fit the answerability gate on labelled questions")
     cal.add_argument("files", type=Path, nargs="+", help="question files (JSON lines)")
+    src = add("sources", cmd_sources, "list the sources as the bot reads them (no index, no model)")
+    src.add_argument("--json", action="store_true", help="one JSON object a line, with paragraphs")
+    add_url = add("add", cmd_add, "fetch a web page into SOURCES_DIR and update the index")
+    add_url.add_argument("url", help="http(s) link to the article")
     add("chat", cmd_chat, "a console conversation that answers like the bot")
     add("run", cmd_run, "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     add("start", cmd_start, "the Telegram bot if a token is set, else the console chat")
@@ -89,11 +93,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_library(settings: Settings, *, quiet: bool = False) -> tuple[Library, BuildReport]:
-    """Builds or loads the index, printing problems with sources to stderr."""
+def open_library(
+    settings: Settings, *, quiet: bool = False, progress: bool = False
+) -> tuple[Library, BuildReport]:
+    """Builds or loads the index, printing problems with sources to stderr.
+
+    With `progress` and a terminal on stderr, long embeddings show a tqdm bar (texts per
+    second, time left), whatever the encoder backend.
+    """
     from bot.wiring import make_builder
 
-    library, report = make_builder(settings)()
+    with _ProgressBars(enabled=progress and sys.stderr.isatty()) as bars:
+        library, report = make_builder(settings, progress=bars.update if bars.enabled else None)()
     if not quiet:
         for problem in report.problems:
             print(f"storybot: {problem}", file=sys.stderr)
@@ -102,9 +113,38 @@ def open_library(settings: Settings, *, quiet: bool = False) -> tuple[Library, B
     return library, report
 
 
+class _ProgressBars:
+    """One tqdm bar per kind of text embedded (passages, sentences, terms)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bars: dict[str, Any] = {}
+
+    def update(self, what: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if total < _PROGRESS_MIN:
+            return
+        bar = self._bars.get(what)
+        if bar is None:
+            bar = self._bars[what] = tqdm(total=total, desc=f"embedding {what}", unit=" texts")
+        bar.update(done - bar.n)
+
+    def __enter__(self) -> _ProgressBars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
+_PROGRESS_MIN = 500
+"""Fewer texts than this embed in a second or two: no bar."""
+
+
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """Builds or updates the index and prints what it did."""
-    _, report = open_library(settings)
+    _, report = open_library(settings, progress=True)
     print(format_report(report, settings.index_dir))
     return 0 if report.sources else 1
 
@@ -120,6 +160,48 @@ def format_report(report: BuildReport, index_dir: Path) -> str:
     if report.removed:
         lines.append(f"removed: {', '.join(report.removed)}")
     return "\n".join(lines)
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    """Lists every source with its citation and warnings; with --json, its paragraphs too."""
+    from embeddings.library import list_sources
+
+    reports, problems = list_sources(settings.sources_dir, settings.metadata_file)
+    for problem in problems:
+        print(f"storybot: {problem}", file=sys.stderr)
+    for report in reports:
+        if args.json:
+            print(json.dumps(report.to_dict(), ensure_ascii=False))
+            continue
+        info = report.info
+        cited = ", ".join(p for p in (info.publisher, info.author, info.date) if p)
+        print(f"{info.id}: {info.title or '(no title)'} · {cited or 'no publisher or date'}")
+        print(f"  {len(report.paragraphs)} paragraphs{' · ' + info.url if info.url else ''}")
+        for warning in report.warnings:
+            print(f"  warning: {warning}")
+    return 0 if reports else 1
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Fetches a page as a new source, then updates the index."""
+    from bot.intake import IntakeError, add_from_url
+    from bot.wiring import fetch_limits, metadata_path
+
+    try:
+        added = add_from_url(
+            args.url, settings.sources_dir, metadata_path(settings), fetch_limits(settings)
+        )
+    except IntakeError as exc:
+        print(f"storybot add: {exc}", file=sys.stderr)
+        return 1
+    meta = added.metadata
+    print(f"added {added.source_id}: {meta.get('title', '(no title)')}")
+    print(f"  {', '.join(meta[k] for k in ('publisher', 'author', 'date') if k in meta)}")
+    library, report = open_library(settings, progress=True)
+    count = next((s.passages for s in library.sources if s.info.id == added.source_id), 0)
+    print(f"  {count} passages · {added.url}")
+    print(format_report(report, settings.index_dir))
+    return 0
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,6 +5,7 @@ This is the only module that reads the environment; everything else is handed va
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -58,6 +59,14 @@ class Settings(BaseSettings):
     flood_window_seconds: float = Field(default=30.0, gt=0, le=3600)
     max_question_chars: int = Field(default=1000, ge=20, le=4096)
 
+    # Adding a source by URL (/add, `storybot add`)
+    fetch_max_bytes: int = Field(default=2_000_000, ge=10_000, le=50_000_000)
+    fetch_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    fetch_allow_networks: Annotated[
+        tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], NoDecode
+    ] = ()
+
     log_level: str = "INFO"
 
     @field_validator("admin_user_ids", mode="before")
@@ -71,6 +80,17 @@ class Settings(BaseSettings):
                 raise ValueError("ADMIN_USER_IDS must be comma-separated numeric ids") from None
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("fetch_allow_networks", mode="before")
+    @classmethod
+    def _parse_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            try:
+                return tuple(ipaddress.ip_network(p, strict=False) for p in parts)
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("model_cache_dir", mode="before")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.config import Settings
+from bot.fetch import FetchLimits
 from embeddings.encoders.base import Encoder, QueryEncoder
 from embeddings.encoders.e5 import E5Encoder
 from embeddings.encoders.onnx import OnnxEncoder, onnx_available
 from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
-from embeddings.library import IndexedLibrary, Library, SearchOptions, build_library
+from embeddings.library import IndexedLibrary, Library, Progress, SearchOptions, build_library
 from embeddings.models import BuildReport
 
 LibraryBuilder = Callable[[], tuple[Library, BuildReport]]
@@ -48,8 +50,14 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "_", name).strip("_")[:80] or "model"
 
 
-def make_builder(settings: Settings, encoder: Encoder | None = None) -> IndexBuilder:
-    """A builder that reads SOURCES_DIR and keeps INDEX_DIR up to date, reusing one encoder."""
+def make_builder(
+    settings: Settings, encoder: Encoder | None = None, progress: Progress | None = None
+) -> IndexBuilder:
+    """A builder that reads SOURCES_DIR and keeps INDEX_DIR up to date, reusing one encoder.
+
+    `progress` is called as (what, done, total) while texts are embedded, from the build's
+    thread.
+    """
     enc = encoder or make_encoder(settings)
     multilingual = make_multilingual(settings, enc) if encoder is None else None
     options = SearchOptions(k=settings.top_k, min_score=settings.min_score)
@@ -65,6 +73,22 @@ def make_builder(settings: Settings, encoder: Encoder | None = None) -> IndexBui
             metadata_file=settings.metadata_file,
             options=options,
             multilingual=multilingual,
+            progress=progress,
         )
 
     return build
+
+
+def fetch_limits(settings: Settings) -> FetchLimits:
+    """How far `/add` and `storybot add` may go when fetching a page."""
+    return FetchLimits(
+        max_bytes=settings.fetch_max_bytes,
+        timeout=settings.fetch_timeout_seconds,
+        max_redirects=settings.fetch_max_redirects,
+        allowed=settings.fetch_allow_networks,
+    )
+
+
+def metadata_path(settings: Settings) -> Path:
+    """Where uploads and added pages record their metadata."""
+    return settings.sources_metadata or settings.sources_dir / "sources.toml"

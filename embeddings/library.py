@@ -23,11 +23,21 @@ from typing import Protocol
 import numpy as np
 
 from embeddings.encoders.base import Encoder, QueryEncoder
+from embeddings.encoders.progress import Progress, ProgressEncoder
 from embeddings.excerpts.grouping import duplicate_groups
 from embeddings.ingest.fluency import FLUENT, fluency
+from embeddings.ingest.html import decode_html, extract_page
 from embeddings.ingest.passages import passage_sentences, split_article, text_hash
-from embeddings.ingest.sources import SOURCE_SUFFIXES, load_sources
-from embeddings.models import Answer, Article, BuildReport, Passage, SourceSummary
+from embeddings.ingest.sources import SOURCE_SUFFIXES, describe, load_sources, read_article
+from embeddings.models import (
+    Answer,
+    Article,
+    BuildReport,
+    Passage,
+    SourceReport,
+    SourceSummary,
+    WebPage,
+)
 from embeddings.retrieval.coverage import TermMatcher
 from embeddings.retrieval.followup import better_reading, joined_question
 from embeddings.retrieval.lexicon import Lexicon
@@ -40,6 +50,7 @@ __all__ = [
     "SOURCE_SUFFIXES",
     "IndexedLibrary",
     "Library",
+    "Progress",
     "SearchOptions",
     "better_reading",
     "build_library",
@@ -129,6 +140,7 @@ def build_library(
     metadata_file: Path | None = None,
     options: SearchOptions | None = None,
     multilingual: QueryEncoder | None = None,
+    progress: Progress | None = None,
 ) -> tuple[IndexedLibrary, BuildReport]:
     """Reads the sources, updates the stored index incrementally and returns a snapshot.
 
@@ -173,8 +185,10 @@ def build_library(
             indexes[name] = VectorIndex.empty(encoders[name].dim)
             continue
         extra = {"sources": source_hashes} if name == "passages" else None
+        enc = encoders[name]
+        reporting = enc if progress is None else ProgressEncoder(enc, name, progress)
         index, stats = sync_index(
-            index_dir / name, items, encoders[name], exact_limit=opts.exact_limit, extra=extra
+            index_dir / name, items, reporting, exact_limit=opts.exact_limit, extra=extra
         )
         indexes[name] = index
         embedded += stats.embedded
@@ -220,6 +234,40 @@ def build_library(
         rebuilt="; ".join(rebuilt) or None,
     )
     return IndexedLibrary(loaded.articles, searcher), report
+
+
+def list_sources(
+    sources_dir: Path, metadata_file: Path | None = None
+) -> tuple[tuple[SourceReport, ...], tuple[str, ...]]:
+    """Every source as the bot reads it, without an index or a model (`storybot sources`).
+
+    Returns:
+        The sources in id order, and a reason for each file that was skipped.
+    """
+    loaded = load_sources(sources_dir, metadata_file)
+    return tuple(describe(a) for a in loaded.articles), loaded.problems
+
+
+def read_source(file_name: str, data: bytes) -> Article:
+    """What the loader would make of a file of this name and content (before it is saved).
+
+    Raises:
+        ValueError: the name has no source suffix, or a text file is not UTF-8.
+    """
+    path = Path(file_name)
+    if path.suffix.lower() not in SOURCE_SUFFIXES:
+        raise ValueError(f"not a source file: {file_name}")
+    return read_article(path.stem, data, suffix=path.suffix.lower(), path=path)
+
+
+def read_web_page(data: bytes, *, url: str | None = None, charset: str | None = None) -> WebPage:
+    """A web page's main text and metadata, as the loader will read the saved page."""
+    return extract_page(data, url=url, charset=charset)
+
+
+def decode_page(data: bytes, charset: str | None = None) -> tuple[str, str]:
+    """A web page's text and the encoding it was read in (see `embeddings.ingest.html`)."""
+    return decode_html(data, charset)
 
 
 def _sentences(passages: Sequence[Passage]) -> tuple[list[str], np.ndarray]:

@@ -13,10 +13,14 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class SourceInfo:
-    """Who published a source: what a citation shows."""
+    """Who published a source: what a citation shows.
+
+    ``title`` is None when the source names none; it is then cited by publisher and date,
+    never by an invented title.
+    """
 
     id: str
-    title: str
+    title: str | None
     publisher: str | None = None
     author: str | None = None
     date: str | None = None
@@ -32,6 +36,8 @@ class Article:
     paragraphs: tuple[str, ...]
     sha256: str
     """Hash of the raw file bytes; a changed hash means the source changed."""
+    dropped: int = 0
+    """Paragraphs of the file left out as furniture (navigation, credits, repeats)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,35 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `storybot ask --json` (keys may be added, never renamed)."""
         return {"question": self.question, "answered": self.answered, **asdict(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReport:
+    """A source as the bot reads it (`storybot sources`): metadata, paragraphs, warnings."""
+
+    info: SourceInfo
+    paragraphs: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of `storybot sources --json` (keys may be added, never renamed)."""
+        return {**asdict(self.info), "paragraphs": list(self.paragraphs),
+                "warnings": list(self.warnings)}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class WebPage:
+    """What a web page says about itself, and its main text as paragraphs in reading order."""
+
+    paragraphs: tuple[str, ...]
+    title: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    encoding: str = "utf-8"
+    dropped: int = 0
+    """Paragraphs of the extracted text left out: repeats, and the title repeated as a heading."""
 
 
 @dataclass(frozen=True, slots=True)

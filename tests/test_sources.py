@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from embeddings.ingest.sources import load_sources, parse_article
+from embeddings.models import SourceInfo
 
 MESSY = """Mobile & Wireless
 
@@ -80,20 +81,31 @@ def test_rel_author_link_and_bio_after_the_author_marker() -> None:
     assert article.paragraphs == ("The body of the story ends here.",)
 
 
-def test_html_page_blocks_and_meta() -> None:
-    page = """<html><head><title>Page title | Site</title>
-    <meta property="og:site_name" content="Example News">
-    <meta property="article:published_time" content="2015-11-30T10:00:00Z">
-    <link rel="canonical" href="https://example.com/story"></head>
-    <body><nav>Home / World</nav><h1>Real &amp; Headline Of The Story</h1>
-    <p>First paragraph, with <b>bold</b> text.</p><script>var ad = 1;</script>
-    <p>Second paragraph.</p><footer>Copyright 2015</footer></body></html>"""
-    article = parse_article("h", page, suffix=".html")
-    assert article.info.title == "Real & Headline Of The Story"
-    assert article.info.publisher == "Example News"
-    assert article.info.date == "2015-11-30"
-    assert article.info.url == "https://example.com/story"
-    assert article.paragraphs == ("First paragraph, with bold text.", "Second paragraph.")
+def test_html_pages_go_through_trafilatura_in_any_encoding(tmp_path: Path) -> None:
+    pages = Path(__file__).parent / "data" / "pages"
+    for name in ("gazette.html", "harbour_cp1252.html"):
+        (tmp_path / name.replace(".html", ".htm" if "cp" in name else ".html")).write_bytes(
+            (pages / name).read_bytes()
+        )
+    result = load_sources(tmp_path)
+    assert not result.problems
+    gazette, harbour = sorted(result.articles, key=lambda a: a.info.id)
+    assert gazette.info == SourceInfo(
+        id="gazette",
+        title="Ferry operator halts night crossings after engine fire",
+        publisher="The Coastal Gazette",
+        author="Maria Lindqvist",
+        date="2021-03-14",
+        url="https://coastalgazette.example/news/2021/03/14/ferry-night-crossings",
+    )
+    assert len(gazette.paragraphs) == 7 and gazette.dropped == 1
+    assert harbour.info.title == "Harbour café to close after 60 years"
+    assert any("crème brûlée" in p for p in harbour.paragraphs)
+
+
+def test_a_one_line_note_is_a_paragraph_not_an_empty_article() -> None:
+    article = parse_article("note", "Nokia opens a factory in Lahore")
+    assert article.paragraphs == ("Nokia opens a factory in Lahore",)
 
 
 def test_markdown_heading_is_the_title_and_links_keep_their_text() -> None:

@@ -5,6 +5,7 @@ Admin rights are checked here, in every handler: the command menu only hides the
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import secrets
@@ -14,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
+from bot.intake import IntakeError, add_from_url
 from bot.service.service import ReloadError, Stats
 from bot.telegram import texts
 from bot.telegram.runtime import PENDING_KEPT, Context, Runtime, Tally, message_of, runtime
@@ -25,6 +27,8 @@ from bot.telegram.uploads import (
     source_files,
     text_problem,
 )
+from bot.wiring import fetch_limits, metadata_path
+from embeddings.library import read_source
 from embeddings.models import BuildReport
 
 logger = logging.getLogger(__name__)
@@ -32,6 +36,7 @@ ADMIN_COMMANDS = (
     ("reload", "Re-read the sources folder and update the index"),
     ("remove", "Remove a source: /remove SOURCE_ID"),
     ("stats", "Usage and index figures"),
+    ("add", "Add a web page as a source: /add URL"),
 )
 REPLACE, KEEP = "replace", "keep"
 CONFIRM_PATTERN = rf"^({REPLACE}|{KEEP}):[0-9a-f]{{8}}$"
@@ -156,7 +161,7 @@ async def _add(update: Update, context: Context, rt: Runtime, pending: Upload) -
     if len(data) > limit:
         await message.reply_text(_too_large(rt))
         return
-    if problem := text_problem(data):
+    if problem := text_problem(data) or _no_text(pending, data):
         await message.reply_text(f"That file cannot be a source: {problem}.")
         return
     save_source(rt.settings.sources_dir, pending.source_id, pending.suffix, data)
@@ -174,6 +179,50 @@ async def _add(update: Update, context: Context, rt: Runtime, pending: Upload) -
             f"Added <code>{html.escape(source_id)}</code>: {passages} indexed.{note}\n\n"
             + render_report(report)
         )
+
+
+def _no_text(pending: Upload, data: bytes) -> str | None:
+    """Why the loader would read no paragraph from this upload, or None."""
+    try:
+        article = read_source(f"{pending.source_id}{pending.suffix}", data)
+    except ValueError as exc:
+        return str(exc)
+    return None if article.paragraphs else "no paragraph of text was found in it"
+
+
+async def add_command(update: Update, context: Context) -> None:
+    """/add URL: fetch a web page as a new source, then reload and report its citation."""
+    if not (rt := await _admin(update, context)):
+        return
+    url = " ".join(context.args or []).strip()
+    if not url:
+        await message_of(update).reply_html("Send <code>/add URL</code> with the article's link.")
+        return
+    status = await message_of(update).reply_text("Fetching the page…")
+    settings = rt.settings
+    try:
+        added = await asyncio.to_thread(
+            add_from_url, url, settings.sources_dir, metadata_path(settings), fetch_limits(settings)
+        )
+    except IntakeError as exc:
+        await status.edit_text(f"Nothing was added: {exc}.")
+        return
+    await status.edit_text("Page saved; updating the index…")
+    if report := await _reload(update, rt):
+        count = next((s.passages for s in rt.service.sources if s.info.id == added.source_id), 0)
+        await message_of(update).reply_html(render_added(added.metadata, added.source_id, count)
+                                            + "\n\n" + render_report(report))  # fmt: skip
+
+
+def render_added(metadata: dict[str, str], source_id: str, passages: int) -> str:
+    """What /add says about the page it added: its citation and passage count."""
+    cited = ", ".join(
+        html.escape(metadata[k]) for k in ("publisher", "author", "date") if k in metadata
+    )
+    title = html.escape(metadata.get("title", "(no title)"))
+    plural = "" if passages == 1 else "s"
+    return (f"Added <code>{html.escape(source_id)}</code>: “{title}”, {cited or 'no publisher'}; "
+            f"{passages} passage{plural} indexed.")  # fmt: skip
 
 
 def _last_source(rt: Runtime, source_id: str) -> bool:

@@ -121,6 +121,7 @@ def register_handlers(application: App) -> None:
         "reload": admin.reload_command,
         "remove": admin.remove_command,
         "stats": admin.stats_command,
+        "add": admin.add_command,
     }
     application.add_handler(TypeHandler(Update, handlers.screen), group=-1)
     application.add_handlers([CommandHandler(c, f, new) for c, f in commands.items()])

@@ -49,7 +49,8 @@ def inline_results(answer: Answer) -> list[InlineQueryResultArticle]:
     results = []
     for number, excerpt in enumerate(answer.excerpts, start=1):
         snippet = (excerpt.highlight or (excerpt.text,))[0]
-        title = f"{excerpt.source.publisher or excerpt.source.title}: {texts.few_words(snippet)}"
+        source = excerpt.source
+        title = f"{source.publisher or source.title or source.id}: {texts.few_words(snippet)}"
         content = InputTextMessageContent(render_excerpt_html(excerpt))
         description = texts.clip(excerpt.text, 160)
         results.append(

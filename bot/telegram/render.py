@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 
-from embeddings.models import AlsoIn, Answer, Excerpt, SourceSummary
+from embeddings.models import AlsoIn, Answer, Excerpt, SourceInfo, SourceSummary
 
 MESSAGE_LIMIT = 4096
 """Telegram's limit for one message, in UTF-16 code units."""
@@ -71,7 +71,7 @@ def render_sources_text(sources: Sequence[SourceSummary]) -> str:
     lines = [f"{len(sources)} sources, {sum(s.passages for s in sources)} passages:"]
     for summary in sources:
         info = summary.info
-        parts = [p for p in (info.publisher, f"“{_title(summary)}”", info.date) if p]
+        parts = [p for p in (info.publisher, _quoted(_title(summary)), info.date) if p]
         lines.append(f"- {', '.join(parts)} · {_passages(summary.passages)} · {info.id}")
     return "\n".join(lines)
 
@@ -141,9 +141,13 @@ def html_to_plain(text: str) -> str:
 def _source_line_html(summary: SourceSummary) -> str:
     info = summary.info
     title = html.escape(_title(summary))
-    if url := _http_url(info.url):
-        title = f'<a href="{html.escape(url)}">{title}</a>'
-    parts = [f"<b>{html.escape(info.publisher)}</b>" if info.publisher else "", title]
+    publisher = html.escape(info.publisher or "")
+    if url := _http_url(info.url):  # the link goes on the title, else on the publisher
+        if title:
+            title = f'<a href="{html.escape(url)}">{title}</a>'
+        else:
+            publisher = f'<a href="{html.escape(url)}">{publisher}</a>'
+    parts = [f"<b>{publisher}</b>" if publisher else "", title]
     if info.date:
         parts.append(html.escape(info.date))
     head = ", ".join(p for p in parts if p)
@@ -152,11 +156,14 @@ def _source_line_html(summary: SourceSummary) -> str:
 
 def _citation_html(excerpt: Excerpt) -> str:
     info = excerpt.source
-    title = html.escape(_clip(info.title or info.id, _MAX_TITLE))
-    if url := _http_url(info.url):
-        title = f'<a href="{html.escape(url)}">{title}</a>'
-    publisher = _clip(info.publisher or "", _MAX_NAME)
-    parts = [f"<i>{html.escape(publisher)}</i>" if publisher else "", f"“{title}”"]
+    title = html.escape(_cited_title(info))
+    publisher = html.escape(_clip(info.publisher or "", _MAX_NAME))
+    if url := _http_url(info.url):  # the link goes on the title, else on the publisher
+        if title:
+            title = f'<a href="{html.escape(url)}">{title}</a>'
+        else:
+            publisher = f'<a href="{html.escape(url)}">{publisher}</a>'
+    parts = [f"<i>{publisher}</i>" if publisher else "", _quoted(title)]
     parts += [html.escape(info.date) if info.date else "", f"¶ {excerpt.paragraph}"]
     line = "— " + ", ".join(p for p in parts if p)
     if also := _also_reported(excerpt):
@@ -169,10 +176,7 @@ def _citation_html(excerpt: Excerpt) -> str:
 
 def _citation_parts(excerpt: Excerpt) -> list[str]:
     info = excerpt.source
-    parts = [
-        _clip(info.publisher or "", _MAX_NAME),
-        f"“{_clip(info.title or info.id, _MAX_TITLE)}”",
-    ]
+    parts = [_clip(info.publisher or "", _MAX_NAME), _quoted(_cited_title(info))]
     parts += [info.date or "", f"¶ {excerpt.paragraph}"]
     return [p for p in parts if p]
 
@@ -196,7 +200,19 @@ def _source_name(also: AlsoIn) -> str:
 
 
 def _title(summary: SourceSummary) -> str:
-    return _clip(summary.info.title or summary.info.id, _MAX_TITLE)
+    return _cited_title(summary.info)
+
+
+def _cited_title(info: SourceInfo) -> str:
+    """The title; "" for a source without one (cited by publisher and date), unless it has
+    no publisher either, when only its id can name it."""
+    if info.title:
+        return _clip(info.title, _MAX_TITLE)
+    return "" if info.publisher else info.id
+
+
+def _quoted(title: str) -> str:
+    return f"“{title}”" if title else ""
 
 
 def _passages(n: int) -> str:

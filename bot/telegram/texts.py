@@ -35,6 +35,7 @@ _HOW = (
 _ADMIN = (
     "<b>Admin</b>\n"
     "/reload: re-read the sources folder and update the index\n"
+    "/add <i>URL</i>: fetch a web page as a new source\n"
     "/remove <i>SOURCE_ID</i>: remove a source (ids are in /sources)\n"
     "/stats: usage and index figures\n"
     "Send a .txt, .md or .html file to add a source; a caption sets its title or URL."

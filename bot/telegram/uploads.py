@@ -10,6 +10,7 @@ import re
 import tomllib
 import unicodedata
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 
@@ -81,17 +82,25 @@ def save_source(folder: Path, source_id: str, suffix: str, data: bytes) -> Path:
 def set_metadata(path: Path, source_id: str, caption: str) -> None:
     """Records a caption as the source's `url` (if it is a web link) or `title` in the TOML file.
 
+    Raises ValueError if the existing file is not valid TOML.
+    """
+    key = "url" if re.match(r"https?://\S+$", caption) else "title"
+    record_metadata(path, source_id, {key: caption})
+
+
+def record_metadata(path: Path, source_id: str, fields: Mapping[str, str]) -> None:
+    """Sets some of a source's keys (title, publisher, author, date, url) in the TOML file.
+
     The source's table is rewritten with its other keys kept; other tables and comments are left
     alone. The result is parsed again before it replaces the file, so a bad write never reaches
     the core. Raises ValueError if the existing file is not valid TOML.
     """
-    key = "url" if re.match(r"https?://\S+$", caption) else "title"
     text = path.read_text("utf-8") if path.is_file() else ""
     try:
         table = dict(tomllib.loads(text).get(source_id, {}))
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path.name} is not valid TOML: {exc}") from None
-    table[key] = caption[:500]
+    table.update({key: value[:500] for key, value in fields.items()})
     body = "".join(f"{_toml_key(k)} = {_toml_value(v)}\n" for k, v in table.items())
     kept = _without_table(text, source_id).rstrip()
     entry = f"[{_toml_string(source_id)}]\n{body}"

@@ -57,7 +57,9 @@ class ExcerptMaker:
                 p = c.passages[r]
                 if p.source_id != passage.source_id and p.source_id not in also:
                     info = c.sources[p.source_id]
-                    also[p.source_id] = AlsoIn(p.source_id, info.publisher, p.paragraph, info.title)
+                    also[p.source_id] = AlsoIn(
+                        p.source_id, info.publisher, p.paragraph, info.title or ""
+                    )
             text, highlight = self._quote(row, query, vector, kind, e5_vector)
             out.append(
                 Excerpt(

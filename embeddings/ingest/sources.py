@@ -11,16 +11,18 @@ import hashlib
 import html
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-from embeddings.ingest.html import html_to_blocks
-from embeddings.models import Article, SourceInfo
-from embeddings.text import fold_space, normalise, split_sentences
+from embeddings.ingest.fluency import FLUENT, fluency
+from embeddings.ingest.html import decode_html, extract_page
+from embeddings.models import Article, SourceInfo, SourceReport
+from embeddings.text import fold_space, normalise
 
 SOURCE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
 
 # Whole paragraphs that are page furniture, matched against the normalised text.
 _FURNITURE = [
@@ -60,6 +62,7 @@ _TAG = re.compile(
     r"table|tbody|td|th|thead|tr|u|ul)(?:\s[^<>]*)?/?>",
     re.I,
 )
+_DOCUMENT_TAG = re.compile(r"<(?:!doctype|html|head|body|script|style)\b", re.I)
 _DEK_WORDS = 12  # an unpunctuated line this long is a standfirst, i.e. article text
 
 _BYLINE = re.compile(r"^by\s+(?P<author>[^,|]+?)\s*(?:,\s*(?P<org>[^|]+?))?\s*$", re.I)
@@ -120,11 +123,10 @@ def load_sources(directory: Path, metadata_file: Path | None = None) -> LoadResu
             continue
         try:
             raw = path.read_bytes()
-            text = raw.decode("utf-8-sig")
+            article = read_article(path.stem, raw, suffix=path.suffix.lower(), path=path)
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(f"{path.name}: skipped ({_reason(exc)})")
             continue
-        article = parse_article(path.stem, text, suffix=path.suffix.lower(), path=path)
         if not article.paragraphs:
             problems.append(f"{path.name}: skipped (no readable text)")
             continue
@@ -145,7 +147,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _override(info: SourceInfo, extra: Mapping[str, object]) -> SourceInfo:
-    """The metadata file's values win; an empty string clears a field (never the title)."""
+    """The metadata file's values win; an empty string clears a field."""
 
     def pick(key: str, current: str | None) -> str | None:
         value = extra.get(key)
@@ -153,7 +155,7 @@ def _override(info: SourceInfo, extra: Mapping[str, object]) -> SourceInfo:
 
     return SourceInfo(
         id=info.id,
-        title=pick("title", info.title) or info.title,
+        title=pick("title", info.title),
         publisher=pick("publisher", info.publisher),
         author=pick("author", info.author),
         date=pick("date", info.date),
@@ -161,16 +163,31 @@ def _override(info: SourceInfo, extra: Mapping[str, object]) -> SourceInfo:
     )
 
 
+def read_article(
+    source_id: str, data: bytes, *, suffix: str = ".txt", path: Path | None = None
+) -> Article:
+    """One source file's bytes as an article: web pages in any encoding, text as UTF-8.
+
+    Raises:
+        UnicodeDecodeError: a plain-text or Markdown file that is not UTF-8.
+    """
+    if suffix in HTML_SUFFIXES:
+        return _page_article(source_id, data, suffix=suffix, path=path)
+    return parse_article(source_id, data.decode("utf-8-sig"), suffix=suffix, path=path)
+
+
 def parse_article(
     source_id: str, text: str, *, suffix: str = ".txt", path: Path | None = None
 ) -> Article:
-    """Cleans one article's text (plain, Markdown or HTML) and extracts its metadata."""
+    """Cleans one article's text (plain, Markdown or HTML) and extracts its metadata.
+
+    Web pages go through trafilatura (`embeddings.ingest.html`); plain text and Markdown, which
+    it has no markup to work on, through this module's furniture rules.
+    """
+    if suffix in HTML_SUFFIXES:
+        return _page_article(source_id, text.encode("utf-8"), suffix=suffix, path=path)
     meta: dict[str, str] = {}
-    if suffix in (".html", ".htm"):
-        blocks, html_meta = html_to_blocks(text)
-        meta.update(html_meta)
-    else:
-        blocks = _text_blocks(text, meta, markdown=suffix == ".md")
+    blocks = _text_blocks(text, meta, markdown=suffix == ".md")
     title = meta.pop("title", None)
     paragraphs: list[str] = []
     seen: set[str] = set()
@@ -198,17 +215,41 @@ def parse_article(
         paragraphs.append(block)
     if title is not None:
         paragraphs = [p for p in paragraphs if normalise(p) != normalise(title)]
+        if not paragraphs and len(blocks) == 1:
+            paragraphs = [title]  # a one-line note is a paragraph, not a title over nothing
     info = SourceInfo(
         id=source_id,
-        title=title or _fallback_title(paragraphs, source_id),
+        title=title,
         publisher=meta.get("publisher"),
         author=meta.get("author"),
         date=meta.get("date") or _date_from_url(meta.get("url")),
         url=meta.get("url"),
     )
     return Article(
-        info=info, path=path or Path(source_id + suffix), paragraphs=tuple(paragraphs), sha256=""
+        info=info,
+        path=path or Path(source_id + suffix),
+        paragraphs=tuple(paragraphs),
+        sha256="",
+        dropped=len(blocks) - len(paragraphs) - (title is not None and title not in paragraphs),
     )
+
+
+def _page_article(source_id: str, data: bytes, *, suffix: str, path: Path | None) -> Article:
+    page = extract_page(data)
+    if not page.paragraphs:
+        text, _ = decode_html(data)
+        if not _TAG.search(text) and not _DOCUMENT_TAG.search(text):
+            return parse_article(source_id, text, suffix=".txt", path=path)  # text named .html
+    info = SourceInfo(
+        id=source_id,
+        title=page.title,
+        publisher=page.publisher,
+        author=page.author,
+        date=page.date or _date_from_url(page.url),
+        url=page.url,
+    )
+    where = path or Path(source_id + suffix)
+    return Article(info, where, page.paragraphs, sha256="", dropped=page.dropped)
 
 
 def _text_blocks(text: str, meta: dict[str, str], *, markdown: bool) -> list[str]:
@@ -315,13 +356,19 @@ def _publisher_from_url(url: str) -> str:
     return name.capitalize()
 
 
-def _fallback_title(paragraphs: Iterable[str], source_id: str) -> str:
-    """The start of the first sentence, marked as cut; the id when there is no text."""
-    for paragraph in paragraphs:
-        first = split_sentences(paragraph)[0]
-        words = first.split()
-        if len(words) <= 14:
-            return first
-        cut = next((i for i in range(5, 14) if words[i - 1].endswith(",")), 12)
-        return " ".join(words[:cut]).rstrip(",") + " …"
-    return source_id
+def describe(article: Article) -> SourceReport:
+    """The article as `storybot sources` lists it, with what a reader of its citations should
+    know: garbled text, a missing title, publisher or date, paragraphs dropped as furniture."""
+    info, warnings = article.info, []
+    score = fluency(article.paragraphs)
+    if score < FLUENT:
+        warnings.append(f"reads as machine-rewritten text (fluency {score:.2f})")
+    if info.title is None:
+        warnings.append("no title: cited by publisher and date")
+    for field, value in (("publisher", info.publisher), ("date", info.date)):
+        if not value:
+            warnings.append(f"no {field}")
+    if article.dropped:
+        plural = "s" if article.dropped != 1 else ""
+        warnings.append(f"{article.dropped} paragraph{plural} dropped as furniture")
+    return SourceReport(info, article.paragraphs, tuple(warnings))
