@@ -149,7 +149,8 @@ _ASKS_OTHER: list[tuple[AnswerType, re.Pattern[str]]] = [
     (
         AnswerType.PERSON,
         re.compile(
-            rf"{_B}(کون|kaun|कौन|من هو|من هي|quién|quiénes|qui|wer|quem|chi){_E}"
+            rf"{_B}(کون|kaun|कौन|کس نے|kis ne|किसने|किस ने|من هو|من هي|quién|quiénes|qui|wer|"
+            rf"quem|chi){_E}"
             r"(?!\s*(سا|سی|سے|sa|si|se|सा|सी|से)\b)",  # "kaun si": which, not who
             re.I,
         ),
