@@ -154,20 +154,19 @@ class Searcher:
         languages = [detect(q) for q in asked]
         foreign = [i for i, lang in enumerate(languages) if not lang.english and self.multilingual]
         english = [i for i in range(len(asked)) if i not in set(foreign)]
+        # e5 reads the questions that are not English; English ones only when it has a weight.
+        needs_e5 = foreign + (english if self.weights.e5 > 0 else [])
+        e5_vectors: dict[int, np.ndarray] = {}
+        if self.multilingual is not None and needs_e5:
+            encoded = self.multilingual.encode_queries([asked[i] for i in needs_e5])
+            e5_vectors = dict(zip(needs_e5, encoded, strict=True))
         out: list[tuple[Answer, Explanation] | None] = [None] * len(asked)
-        e5_vectors = self._encode_multilingual([asked[i] for i in range(len(asked))])
-        for i, result in zip(
-            english,
-            self._ask_english(
-                [asked[i] for i in english],
-                [e5_vectors[i] if e5_vectors is not None else None for i in english],
-                k,
-            ),
-            strict=True,
-        ):
+        results = self._ask_english(
+            [asked[i] for i in english], [e5_vectors.get(i) for i in english], k
+        )
+        for i, result in zip(english, results, strict=True):
             out[i] = result
         for i in foreign:
-            assert e5_vectors is not None
             out[i] = self._ask_multilingual(asked[i], languages[i], e5_vectors[i], k)
         return [o for o in out if o is not None]
 
@@ -175,11 +174,6 @@ class Searcher:
         if isinstance(self.encoder, QueryEncoder):
             return self.encoder.encode_queries(texts)
         return self.encoder.encode(texts)
-
-    def _encode_multilingual(self, texts: Sequence[str]) -> np.ndarray | None:
-        if self.multilingual is None or not texts:
-            return None
-        return self.multilingual.encode_queries(list(texts))
 
     def _ask_english(
         self, asked: Sequence[str], e5: Sequence[np.ndarray | None], k: int
