@@ -159,6 +159,10 @@ def format_report(report: BuildReport, index_dir: Path) -> str:
             lines.append(f"{label}: {', '.join(ids)}")
     if report.removed:
         lines.append(f"removed: {', '.join(report.removed)}")
+    lines += [
+        f"warning: {i} reads as machine-rewritten text; its quotes are labelled"
+        for i in report.machine_rewritten
+    ]
     return "\n".join(lines)
 
 

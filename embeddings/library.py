@@ -195,6 +195,7 @@ def build_library(
         if stats.rebuilt and stats.rebuilt != "missing":
             rebuilt.append(f"{name}: {stats.rebuilt}")
 
+    fluent = {a.info.id: fluency(a.paragraphs) >= FLUENT for a in loaded.articles}
     corpus = Corpus(
         passages=tuple(passages),
         sources={a.info.id: a.info for a in loaded.articles},
@@ -206,7 +207,7 @@ def build_library(
         sentence_index=indexes["sentences"],
         lexicon=lexicon,
         terms=TermMatcher.build(terms, indexes["terms"].vectors, per_passage),
-        fluent={a.info.id: fluency(a.paragraphs) >= FLUENT for a in loaded.articles},
+        fluent=fluent,
         duplicates=duplicate_groups(
             indexes["passages"].vectors,
             [p.source_id for p in passages],
@@ -232,6 +233,7 @@ def build_library(
         removed=tuple(sorted(set(before) - set(source_hashes))),
         problems=loaded.problems,
         rebuilt="; ".join(rebuilt) or None,
+        machine_rewritten=tuple(sorted(s for s, ok in fluent.items() if not ok)),
     )
     return IndexedLibrary(loaded.articles, searcher), report
 

@@ -160,3 +160,5 @@ class BuildReport:
     """Files that could not be read or decoded, with the reason; they were skipped."""
     rebuilt: str | None = None
     """Why the stored index was not reused (missing, corrupt, other model), if it was not."""
+    machine_rewritten: tuple[str, ...] = ()
+    """Sources whose text reads as machine-rewritten ("spun"): their quotes are labelled."""

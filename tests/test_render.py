@@ -143,3 +143,20 @@ def test_any_answer_renders_valid_html_within_the_limit(texts: list[str], limit:
     for part in excerpts[:1]:
         block = render_excerpt_html(part, limit=limit)
         assert block and utf16_len(block) <= limit
+
+
+def test_a_quote_from_a_machine_rewritten_source_is_labelled() -> None:
+    from bot.telegram.render import REWRITTEN, render_html
+
+    spun = Excerpt(
+        "Beard claimed it was not a doubt of open safety.",
+        (),
+        0.7,
+        paragraph=5,
+        source=SourceInfo("002", "Title", publisher="Mashable"),
+        machine_rewritten=True,
+    )
+    clean = Excerpt("Beard said so.", (), 0.7, paragraph=2, source=SourceInfo("001", "T"))
+    assert REWRITTEN in render_text(Answer("q", (spun,)))
+    assert REWRITTEN in render_html(Answer("q", (spun,)))
+    assert REWRITTEN not in render_text(Answer("q", (clean,)))

@@ -281,6 +281,11 @@ def render_report(report: BuildReport) -> str:
     if report.rebuilt:
         lines.append(f"Rebuilt from scratch: {html.escape(report.rebuilt)}")
     lines += [f"⚠️ Skipped {html.escape(texts.clip(p, 300))}" for p in report.problems[:10]]
+    lines += [
+        f"⚠️ <code>{html.escape(i)}</code> reads as machine-rewritten text: its quotes are "
+        "labelled, and a fluent source that says the same leads"
+        for i in report.machine_rewritten[:10]
+    ]
     return "\n".join(lines)
 
 

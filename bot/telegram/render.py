@@ -39,6 +39,11 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+REWRITTEN = "(machine-rewritten copy)"
+"""Shown in the citation of a quote from a source whose text reads as machine-rewritten: its
+words are not what the people it quotes said."""
+
+
 # --- plain text (the console chat) -------------------------------------------------------------
 
 
@@ -165,6 +170,7 @@ def _citation_html(excerpt: Excerpt) -> str:
             publisher = f'<a href="{html.escape(url)}">{publisher}</a>'
     parts = [f"<i>{publisher}</i>" if publisher else "", _quoted(title)]
     parts += [html.escape(info.date) if info.date else "", f"¶ {excerpt.paragraph}"]
+    parts.append(REWRITTEN if excerpt.machine_rewritten else "")
     line = "— " + ", ".join(p for p in parts if p)
     if also := _also_reported(excerpt):
         line += "\n" + html.escape(also)
@@ -178,6 +184,7 @@ def _citation_parts(excerpt: Excerpt) -> list[str]:
     info = excerpt.source
     parts = [_clip(info.publisher or "", _MAX_NAME), _quoted(_cited_title(info))]
     parts += [info.date or "", f"¶ {excerpt.paragraph}"]
+    parts.append(REWRITTEN if excerpt.machine_rewritten else "")
     return [p for p in parts if p]
 
 

@@ -36,18 +36,22 @@ _OTHER_WORDS = {
     rahi rahe gaya gayi gaye hoga hogi honge wala wali wale diya di liye karna karne kar
     chahta chahti chahte sakta sakti sirf abhi""",
     "es": """qué que cuándo cuando dónde donde quién quien quiénes cuál cual cuáles cómo como
-    cuánto cuántos cuántas por porqué el la los las un una unos del al es son fue fueron era
+    cuánto cuántos cuántas por porqué el la los las un una unos de del al es son fue fueron era
     está están y o pero con sin para sobre se su sus lo le""",
     "fr": """quoi quand où qui quel quelle quels quelles comment combien pourquoi le la les un une
     des du de au aux est sont était ont a et ou mais avec sans pour sur dans ce cette ces
-    son sa ses leur il elle ils elles qu""",
+    son sa ses leur il elle ils elles qu que chez veut""",
     "de": """was wann wo wer wen wem wessen welche welcher welches welchen wie warum wieso weshalb
     der die das den dem des ein eine einen einem ist sind war waren hat haben wird werden
     und oder aber mit ohne für über auf im zu von nach sich nicht""",
     "pt": """quando onde quem qual quais porque quanto quantos quantas o os as um uma é são foi
-    eram tem têm e ou mas com sem para sobre no na do da dos das""",
+    eram tem têm e ou mas com sem para sobre de no na do da dos das""",
+    "id": """apa apakah siapa kapan mana dimana mengapa kenapa berapa bagaimana yang dan di ke
+    dari ini itu untuk dengan tidak pernah akan sudah menurut adalah""",
+    "tr": """ne neden niçin kim nerede zaman kaç nasıl hangi ve bir bu şu için ile mi mı mu mü
+    da de ki""",
     "it": """cosa che quando dove chi quale quali come perché quanto quanti il lo gli le uno una
-    è sono era hanno ha e o ma con senza per su nel nella del della""",
+    è sono era hanno ha e o ma con senza per su di nel nella del della""",
 }
 _OTHER_INDEX: dict[str, set[str]] = {}
 for _code, _text in _OTHER_WORDS.items():
@@ -91,13 +95,15 @@ def detect(text: str) -> Language:
     tokens = _TOKEN.findall(text.casefold())
     english = sum(t in _ENGLISH_WORDS for t in tokens)
     votes: dict[str, int] = {}
+    foreign = 0
     for token in tokens:
-        for code in _OTHER_INDEX.get(token, ()):
+        codes = _OTHER_INDEX.get(token, ())
+        # A word with a diacritic ("cuándo", "über") is foreign evidence too: English has none.
+        foreign += bool(codes) or not token.isascii()
+        for code in codes:
             votes[code] = votes.get(code, 0) + 1
-    if not votes:
-        return Language(ENGLISH, english=True)
-    code, count = max(votes.items(), key=lambda kv: kv[1])
-    if count > english and count >= 2:
+    if foreign > english and foreign >= 2:
+        code = max(votes.items(), key=lambda kv: kv[1])[0] if votes else "other"
         return Language(code, english=False)
     return Language(ENGLISH, english=True)
 

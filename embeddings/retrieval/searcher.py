@@ -123,6 +123,7 @@ class Searcher:
         self.min_score = DEFAULT_MIN_SCORE if min_score is None else min_score
         self.weights = weights or Weights()
         self.gate = gate or DEFAULT_GATE
+        self.e5_min_score = E5_MIN_SCORE
         self.candidates = candidates
         self.escalate_margin = ESCALATE_MARGIN
         self._excerpts = ExcerptMaker(corpus, self.weights)
@@ -251,10 +252,10 @@ class Searcher:
                 score = score + np.where(supplied, w.type_match, -w.type_miss)
                 confidence = np.where(supplied, confidence, 0.0)
             ranking = Ranking(rows, score, confidence, features).sorted()
-            ok = len(ranking) > 0 and float(ranking.confidence[0]) >= E5_MIN_SCORE
+            ok = len(ranking) > 0 and float(ranking.confidence[0]) >= self.e5_min_score
             if not ok:
                 return Answer(asked), Explanation(language.code, ranking, "e5 floor", False)
-            keep = _within(ranking, E5_MIN_SCORE, E5_RELATED_MARGIN)
+            keep = _within(ranking, self.e5_min_score, E5_RELATED_MARGIN)
             excerpts = self._excerpts.make(keep, None, None, k, kind, e5_vector=vector)
         return Answer(asked, tuple(excerpts)), Explanation(language.code, ranking, "answered", True)
 
