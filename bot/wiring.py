@@ -9,13 +9,11 @@ from bot.config import Settings
 from embeddings.encoders.base import Encoder
 from embeddings.encoders.onnx import OnnxEncoder, onnx_available
 from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
-from embeddings.library import IndexedLibrary, Library, SearchOptions, build_library
+from embeddings.library import IndexedLibrary, SearchOptions, build_library
 from embeddings.models import BuildReport
 
-LibraryBuilder = Callable[[], tuple[Library, BuildReport]]
-"""Builds (or incrementally rebuilds) a library snapshot; blocking, run it off the event loop."""
 IndexBuilder = Callable[[], tuple[IndexedLibrary, BuildReport]]
-"""A `LibraryBuilder` of the real library (the benchmarks look inside it)."""
+"""An `embeddings.library.LibraryBuilder` of the real library (the benchmarks look inside it)."""
 
 
 def make_encoder(settings: Settings) -> Encoder:

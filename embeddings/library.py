@@ -15,7 +15,7 @@ how a follow-up is read (`joined_question`, `better_reading`).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -40,6 +40,7 @@ __all__ = [
     "SOURCE_SUFFIXES",
     "IndexedLibrary",
     "Library",
+    "LibraryBuilder",
     "SearchOptions",
     "better_reading",
     "build_library",
@@ -78,6 +79,10 @@ class Library(Protocol):
     def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
         """Answers several questions at once, in order."""
         ...
+
+
+LibraryBuilder = Callable[[], tuple[Library, BuildReport]]
+"""Builds (or incrementally rebuilds) a library snapshot; blocking, run it off the event loop."""
 
 
 class IndexedLibrary:

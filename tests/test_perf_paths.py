@@ -25,6 +25,10 @@ from tests.fakes.harness import bot_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
+QUESTION_FILES = [
+    ROOT / "tests/data/dev_questions.jsonl",
+    ROOT / "tests/data/extra_questions.jsonl",
+]
 
 
 def unit(rng: np.random.Generator, n: int, dim: int = 16) -> np.ndarray:
@@ -111,7 +115,7 @@ def seed_service(tmp_path: Path, sources: Path, **options: int) -> StoryService:
 async def test_micro_batched_answers_equal_one_by_one_answers(
     tmp_path: Path, sources: Path
 ) -> None:
-    questions = varied_questions(base_questions(ROOT), 60)
+    questions = varied_questions(base_questions(QUESTION_FILES), 60)
     service = seed_service(tmp_path, sources, max_batch=16, cache_size=0)
     await service.reload()
     alone = [service.library.ask(q) for q in questions]
@@ -250,7 +254,7 @@ def test_onnx_encoder_gives_torch_vectors_tokens_and_answers(tmp_path: Path) -> 
     assert float((fast.encode(words) * reference.encode(words)).sum(axis=1).min()) >= 0.999
     onnx_library, report = build_library(SEEDS, tmp_path / "index", fast)
     assert report.embedded == 0  # the same vectors under the same name: the index is shared
-    questions = varied_questions(base_questions(ROOT), 80)
+    questions = varied_questions(base_questions(QUESTION_FILES), 80)
     expected = [a.to_dict() for a in torch_library.ask_many(questions)]
     assert [a.to_dict() for a in onnx_library.ask_many(questions)] == expected
 

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-QUESTION_FILES = ("tests/data/dev_questions.jsonl", "tests/data/extra_questions.jsonl")
 FALLBACK_QUESTIONS = (
     "When will BlackBerry leave Pakistan?",
     "What did the Pakistani government demand from BlackBerry?",
@@ -42,11 +41,11 @@ OFF_TOPIC = (
 _WORD = re.compile(r"[A-Za-z]{5,}")
 
 
-def base_questions(root: Path) -> list[str]:
-    """The repository's evaluation questions (or a few built-in ones when they are missing)."""
+def base_questions(files: Iterable[Path]) -> list[str]:
+    """The questions of these evaluation files (JSON lines with a "question"), or a few
+    built-in ones when there are none."""
     found: list[str] = []
-    for name in QUESTION_FILES:
-        path = root / name
+    for path in files:
         if path.is_file():
             for line in path.read_text("utf-8").splitlines():
                 if line.strip():

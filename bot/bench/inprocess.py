@@ -19,9 +19,9 @@ from bot.bench.processes import Figure
 from bot.config import Settings
 from bot.service.service import StoryService
 from bot.telegram.render import render_html
-from bot.wiring import LibraryBuilder, make_builder
+from bot.wiring import make_builder
 from embeddings.encoders.base import Encoder
-from embeddings.library import IndexedLibrary, Library
+from embeddings.library import IndexedLibrary, Library, LibraryBuilder
 
 WARM_UP = ("hello", "What is this story about?", "Who is quoted?")
 

@@ -38,7 +38,8 @@ from bot.service.service import ReloadError, StoryService
 from bot.telegram import admin, handlers, inline
 from bot.telegram.delivery import RetryingRateLimiter
 from bot.telegram.runtime import INLINE_FLOOD_FACTOR, RUNTIME_KEY, Runtime
-from bot.wiring import LibraryBuilder, make_builder
+from bot.wiring import make_builder
+from embeddings.library import LibraryBuilder
 
 logger = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
