@@ -8,8 +8,8 @@
 every stored vector whose text did not change) and the caller swaps the reference.
 
 Besides building and asking, this facade exports the little the bot needs of the core's rules:
-which files are sources (`SOURCE_SUFFIXES`), what of a message is searched (`searchable`), and
-how a follow-up is read (`joined_question`, `better_reading`).
+which files are sources (`SOURCE_SUFFIXES`), what of a message is searched (`searchable`),
+how a follow-up is read (`joined_question`, `better_reading`), and the one bounded cache (`Lru`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from embeddings.excerpts.grouping import duplicate_groups
 from embeddings.ingest.fluency import FLUENT, fluency
 from embeddings.ingest.passages import passage_sentences, split_article, text_hash
 from embeddings.ingest.sources import SOURCE_SUFFIXES, load_sources
+from embeddings.lru import Lru
 from embeddings.models import Answer, Article, BuildReport, Passage, SourceSummary
 from embeddings.retrieval.coverage import TermMatcher
 from embeddings.retrieval.followup import better_reading, joined_question
@@ -41,6 +42,7 @@ __all__ = [
     "IndexedLibrary",
     "Library",
     "LibraryBuilder",
+    "Lru",
     "SearchOptions",
     "better_reading",
     "build_library",

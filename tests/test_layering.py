@@ -26,7 +26,7 @@ HEAVY = frozenset(
 CORE_FACE = ("embeddings.library", "embeddings.models")
 """All of the core that the bot's service and Telegram adapter may import."""
 CORE_LAYERS = (
-    ("embeddings.models", "embeddings.text"),
+    ("embeddings.models", "embeddings.text", "embeddings.lru"),
     ("embeddings.ingest", "embeddings.encoders"),
     ("embeddings.store",),
     ("embeddings.retrieval", "embeddings.excerpts"),

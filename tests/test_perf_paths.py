@@ -15,11 +15,12 @@ from bot.service.batching import AnswerCache, MicroBatcher
 from bot.service.service import StoryService
 from bot.wiring import make_builder
 from embeddings.library import Library
+from embeddings.lru import Lru
 from embeddings.models import Answer
 from embeddings.retrieval.coverage import SOFT_HIGH, SOFT_LOW, TermMatcher, stem
 from embeddings.retrieval.searcher import Searcher
 from embeddings.retrieval.snapshot import group_rows
-from embeddings.retrieval.threads import VectorCache, one_blas_thread
+from embeddings.retrieval.threads import one_blas_thread
 from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import bot_settings
 
@@ -211,12 +212,15 @@ def test_blas_limit_nests_across_threads_and_restores() -> None:
     assert blas_threads() == before
 
 
-def test_vector_cache_is_lru() -> None:
-    cache = VectorCache(2)
-    cache.put_many({"a": np.ones(2), "b": np.zeros(2)})
-    assert set(cache.get_many(["a", "z"])) == {"a"}  # "a" is now the most recent
-    cache.put_many({"c": np.ones(2)})
-    assert set(cache.get_many(["a", "b", "c"])) == {"a", "c"}
+def test_the_cache_is_lru() -> None:
+    cache: Lru[str, int] = Lru(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1 and cache.get("z") is None  # "a" is now the most recent
+    assert "b" in cache  # a membership test is not a use
+    cache.put("c", 3)
+    assert [k for k in "abc" if k in cache] == ["a", "c"]
+    assert cache.pop("a") == 1 and cache.pop("a") is None and len(cache) == 1
 
 
 async def test_repeated_question_words_are_embedded_once(tmp_path: Path, sources: Path) -> None:

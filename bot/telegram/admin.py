@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import logging
 import secrets
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -25,6 +24,7 @@ from bot.telegram.uploads import (
     source_files,
     text_problem,
 )
+from embeddings.library import Lru
 from embeddings.models import BuildReport
 
 logger = logging.getLogger(__name__)
@@ -115,8 +115,7 @@ async def upload(update: Update, context: Context) -> None:
         await _add(update, context, rt, pending)
         return
     token = secrets.token_hex(4)
-    _pending(context)[token] = pending
-    _bound(_pending(context))
+    _pending(context).put(token, pending)
     buttons = [
         InlineKeyboardButton("Replace it", callback_data=f"{REPLACE}:{token}"),
         InlineKeyboardButton("Keep the old one", callback_data=f"{KEEP}:{token}"),
@@ -137,7 +136,7 @@ async def confirm_upload(update: Update, context: Context) -> None:
         await query.answer(texts.NOT_ADMIN)
         return
     action, _, token = query.data.partition(":")
-    pending = _pending(context).pop(token, None)
+    pending = _pending(context).pop(token)
     message = query.message if isinstance(query.message, Message) else None
     if pending is None or message is None:
         await query.answer("This upload has expired: send the file again.")
@@ -185,16 +184,11 @@ def _last_source(rt: Runtime, source_id: str) -> bool:
     return indexed == {source_id}
 
 
-def _pending(context: Context) -> OrderedDict[str, Upload]:
-    pending: OrderedDict[str, Upload] = context.application.bot_data.setdefault(
-        _PENDING_KEY, OrderedDict()
+def _pending(context: Context) -> Lru[str, Upload]:
+    pending: Lru[str, Upload] = context.application.bot_data.setdefault(
+        _PENDING_KEY, Lru(_MAX_PENDING)
     )
     return pending
-
-
-def _bound(pending: OrderedDict[str, Upload]) -> None:
-    while len(pending) > _MAX_PENDING:
-        pending.popitem(last=False)
 
 
 def _too_large(rt: Runtime) -> str:

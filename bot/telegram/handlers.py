@@ -27,7 +27,7 @@ from bot.telegram import texts
 from bot.telegram.delivery import Delivery, delivery_of
 from bot.telegram.render import html_to_plain, render_html
 from bot.telegram.render import render_sources_html as render_sources
-from bot.telegram.runtime import ASKED_KEPT, Context, Runtime, _bound, message_of, runtime
+from bot.telegram.runtime import Context, Runtime, message_of, runtime
 from embeddings.library import searchable
 
 logger = logging.getLogger(__name__)
@@ -172,8 +172,7 @@ async def answer_question(update: Update, context: Context, text: str | None) ->
     more = len(answer.excerpts) - 1 if group else 0
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.more(more), callback_data=MORE)]])
     sent = await reply_html(message, render_html(answer, compact=group), markup if more else None)
-    rt.asked[(sent.chat.id, sent.message_id)] = answer.question
-    _bound(rt.asked, ASKED_KEPT)
+    rt.asked.put((sent.chat.id, sent.message_id), answer.question)
     if more:
         rt.answers.put((sent.chat.id, sent.message_id), answer)
 
