@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.service.service import ReloadError, Stats
 from bot.telegram import texts
+from bot.telegram.render import clip
 from bot.telegram.runtime import Context, Runtime, Tally, message_of, runtime
 from bot.telegram.uploads import (
     UPLOAD_SUFFIXES,
@@ -230,7 +231,7 @@ def render_report(report: BuildReport) -> str:
         lines.append("No source changed.")
     if report.rebuilt:
         lines.append(f"Rebuilt from scratch: {html.escape(report.rebuilt)}")
-    lines += [f"⚠️ Skipped {html.escape(texts.clip(p, 300))}" for p in report.problems[:10]]
+    lines += [f"⚠️ Skipped {html.escape(clip(p, 300, fold=True))}" for p in report.problems[:10]]
     return "\n".join(lines)
 
 

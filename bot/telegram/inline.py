@@ -13,7 +13,7 @@ from telegram import (
 
 from bot.service.flood import Verdict
 from bot.telegram import texts
-from bot.telegram.render import NOT_FOUND, render_excerpt_html
+from bot.telegram.render import NOT_FOUND, clip, render_excerpt_html
 from bot.telegram.runtime import Context, runtime
 from embeddings.library import searchable
 from embeddings.models import Answer
@@ -50,7 +50,7 @@ def inline_results(answer: Answer) -> list[InlineQueryResultArticle]:
         snippet = (excerpt.highlight or (excerpt.text,))[0]
         title = f"{excerpt.source.publisher or excerpt.source.title}: {texts.few_words(snippet)}"
         content = InputTextMessageContent(render_excerpt_html(excerpt))
-        description = texts.clip(excerpt.text, 160)
+        description = clip(excerpt.text, 160, fold=True)
         results.append(
             InlineQueryResultArticle(str(number), title, content, description=description)
         )

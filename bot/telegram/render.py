@@ -101,7 +101,7 @@ def render_html(answer: Answer, *, compact: bool = False, limit: int = MESSAGE_L
             break
         used += utf16_len(block) + (2 if blocks else 0)
         blocks.append(block)
-    return "\n\n".join(blocks) or html.escape(_clip(TOO_LONG, limit))
+    return "\n\n".join(blocks) or html.escape(clip(TOO_LONG, limit))
 
 
 def render_excerpt_html(excerpt: Excerpt, *, limit: int = MESSAGE_LIMIT) -> str:
@@ -152,10 +152,10 @@ def _source_line_html(summary: SourceSummary) -> str:
 
 def _citation_html(excerpt: Excerpt) -> str:
     info = excerpt.source
-    title = html.escape(_clip(info.title or info.id, _MAX_TITLE))
+    title = html.escape(clip(info.title or info.id, _MAX_TITLE))
     if url := _http_url(info.url):
         title = f'<a href="{html.escape(url)}">{title}</a>'
-    publisher = _clip(info.publisher or "", _MAX_NAME)
+    publisher = clip(info.publisher or "", _MAX_NAME)
     parts = [f"<i>{html.escape(publisher)}</i>" if publisher else "", f"“{title}”"]
     parts += [html.escape(info.date) if info.date else "", f"¶ {excerpt.paragraph}"]
     line = "— " + ", ".join(p for p in parts if p)
@@ -170,8 +170,8 @@ def _citation_html(excerpt: Excerpt) -> str:
 def _citation_parts(excerpt: Excerpt) -> list[str]:
     info = excerpt.source
     parts = [
-        _clip(info.publisher or "", _MAX_NAME),
-        f"“{_clip(info.title or info.id, _MAX_TITLE)}”",
+        clip(info.publisher or "", _MAX_NAME),
+        f"“{clip(info.title or info.id, _MAX_TITLE)}”",
     ]
     parts += [info.date or "", f"¶ {excerpt.paragraph}"]
     return [p for p in parts if p]
@@ -191,19 +191,23 @@ def _also_reported(excerpt: Excerpt) -> str:
 def _source_name(also: AlsoIn) -> str:
     """The publisher, else the quoted title ("a story id" means nothing to a reader)."""
     if also.publisher:
-        return _clip(also.publisher, _MAX_NAME)
-    return f"“{_clip(also.title, _MAX_ALSO_TITLE)}”" if also.title else also.id
+        return clip(also.publisher, _MAX_NAME)
+    return f"“{clip(also.title, _MAX_ALSO_TITLE)}”" if also.title else also.id
 
 
 def _title(summary: SourceSummary) -> str:
-    return _clip(summary.info.title or summary.info.id, _MAX_TITLE)
+    return clip(summary.info.title or summary.info.id, _MAX_TITLE)
 
 
 def _passages(n: int) -> str:
     return f"{n} passage" if n == 1 else f"{n} passages"
 
 
-def _clip(text: str, size: int) -> str:
+def clip(text: str, size: int, *, fold: bool = False) -> str:
+    """`text` cut to `size` characters at most, with "…" if cut; with `fold`, its white space
+    is folded first (a problem line or an excerpt shown on one line)."""
+    if fold:
+        text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1].rstrip() + ELLIPSIS
 
 
