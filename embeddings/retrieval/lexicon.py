@@ -99,10 +99,6 @@ class Lexicon:
         self.names = proper_names(documents)
         """Terms the sources write as names ("india", "secusmart"): see `proper_names`."""
 
-    @property
-    def vocabulary(self) -> list[str]:
-        return self._vocab
-
     def weight(self, term: str) -> float:
         """IDF of a term; a word the corpus never uses weighs as much as the rarest one."""
         return self.idf.get(term, self.max_idf)
