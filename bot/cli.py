@@ -238,10 +238,14 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, *, hint: str | None =
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Runs the Telegram bot until interrupted."""
-    from bot.telegram.app import run_bot
+    from bot.telegram.app import BotStartError, run_bot
 
     settings.require_token()
-    run_bot(settings)
+    try:
+        run_bot(settings)
+    except BotStartError as exc:  # as a settings error: one line, status 2 (docs/OPERATIONS.md)
+        print(f"storybot: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
