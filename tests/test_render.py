@@ -30,7 +30,7 @@ HIGHLIGHT = "The deadline moved to December 30."
 
 
 def excerpt(text: str = TEXT, highlight: tuple[str, ...] = (HIGHLIGHT,), **kw: object) -> Excerpt:
-    fields: dict[str, object] = {"score": 0.9, "paragraph": 4, "source": INFO} | kw
+    fields: dict[str, object] = {"confidence": 0.9, "paragraph": 4, "source": INFO} | kw
     return Excerpt(text, highlight, **fields)  # type: ignore[arg-type]
 
 
