@@ -17,7 +17,8 @@ from bot.wiring import make_builder
 from embeddings.library import Library
 from embeddings.lru import Lru
 from embeddings.models import Answer
-from embeddings.retrieval.coverage import SOFT_HIGH, SOFT_LOW, TermMatcher, stem
+from embeddings.retrieval.coverage import SOFT_HIGH, SOFT_LOW, TermMatcher
+from embeddings.retrieval.lexicon import stem
 from embeddings.retrieval.searcher import Searcher
 from embeddings.retrieval.snapshot import group_rows
 from embeddings.retrieval.threads import one_blas_thread
