@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from bot.config import Settings
-from embeddings.encoders.base import Encoder
+from embeddings.encoders.base import Encoder, WarmsUp
 from embeddings.encoders.onnx import OnnxEncoder, onnx_available
 from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
 from embeddings.library import IndexedLibrary, SearchOptions, build_library
@@ -39,9 +39,8 @@ def make_builder(settings: Settings, encoder: Encoder | None = None) -> IndexBui
     options = SearchOptions(k=settings.top_k, min_score=settings.min_score)
 
     def build() -> tuple[IndexedLibrary, BuildReport]:
-        warm_up = getattr(enc, "warm_up", None)
-        if warm_up is not None:  # load the model while the sources and the index are read
-            warm_up()
+        if isinstance(enc, WarmsUp):  # load the model while the sources and the index are read
+            enc.warm_up()
         return build_library(
             settings.sources_dir,
             settings.index_dir,

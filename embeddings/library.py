@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from embeddings.encoders.base import Encoder
+from embeddings.encoders.base import Encoder, KnowsWords
 from embeddings.excerpts.grouping import duplicate_groups
 from embeddings.ingest.fluency import FLUENT, fluency
 from embeddings.ingest.passages import passage_sentences, split_article, text_hash
@@ -152,7 +152,8 @@ def build_library(
         for p in split_article(a, encoder.count_tokens, encoder.max_tokens)
     ]
     sentences, owners = _sentences(passages)
-    lexicon = Lexicon([p.text for p in passages], getattr(encoder, "dictionary", None))
+    dictionary = encoder.dictionary if isinstance(encoder, KnowsWords) else None
+    lexicon = Lexicon([p.text for p in passages], dictionary)
     terms, per_passage = TermMatcher.collect([p.text for p in passages])
 
     source_hashes = {a.info.id: a.sha256 for a in loaded.articles}

@@ -25,6 +25,7 @@ from bot.bench.inprocess import answer_overhead, burst, reload_counts
 from bot.bench.processes import Figure, cold_start, memory_of_run, scale
 from bot.config import Settings
 from bot.wiring import make_builder, make_encoder
+from embeddings.encoders.base import WarmsUp
 
 DOC = Path("docs/BENCHMARKS.md")
 """Where the table goes by default: the checkout's, when run from one (`make bench`)."""
@@ -97,9 +98,8 @@ def run_benchmarks(
     started = time.perf_counter()
     load = [_read("/proc/loadavg")[:4] or "?"]
     encoder = make_encoder(settings)
-    warm_up = getattr(encoder, "warm_up", None)
-    if warm_up is not None:
-        warm_up().join()  # nothing loads in the background while the figures are taken
+    if isinstance(encoder, WarmsUp):
+        encoder.warm_up().join()  # nothing loads in the background while the figures are taken
     builder = make_builder(settings, encoder)
     builder()  # a valid index on disk, for the cold start and every section after
     base = base_questions(question_files)
