@@ -90,6 +90,21 @@ def _parser() -> argparse.ArgumentParser:
     bench = add("bench", cmd_bench, "speed benchmarks; writes docs/BENCHMARKS.md")
     bench.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     bench.add_argument("--no-write", action="store_true", help="print only")
+    bench.add_argument(
+        "--questions",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="an evaluation file whose questions are asked (repeatable; default: "
+        "tests/data/dev_questions.jsonl and extra_questions.jsonl here)",
+    )
+    bench.add_argument(
+        "--doc",
+        type=Path,
+        default=Path("docs/BENCHMARKS.md"),
+        metavar="FILE",
+        help="the Markdown file the table is written into (default: %(default)s)",
+    )
     return parser
 
 
@@ -359,10 +374,14 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, *, hint: str | None =
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Runs the Telegram bot until interrupted."""
-    from bot.telegram.app import run_bot
+    from bot.telegram.app import BotStartError, run_bot
 
     settings.require_token()
-    run_bot(settings)
+    try:
+        run_bot(settings)
+    except BotStartError as exc:  # as a settings error: one line, status 2 (docs/OPERATIONS.md)
+        print(f"storybot: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -375,12 +394,14 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     """Runs the speed benchmarks (see docs/BENCHMARKS.md)."""
-    try:
-        from bot.bench.run import run_benchmarks
-    except ImportError:
-        print("storybot bench: benchmarks are not available in this build", file=sys.stderr)
-        return 2
-    return run_benchmarks(settings, quick=args.quick, write=not args.no_write)
+    from bot.bench.run import QUESTION_FILES, run_benchmarks
+
+    return run_benchmarks(
+        settings,
+        question_files=args.questions or QUESTION_FILES,
+        doc=None if args.no_write else args.doc,
+        quick=args.quick,
+    )
 
 
 if __name__ == "__main__":

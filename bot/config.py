@@ -100,14 +100,9 @@ class Settings(BaseSettings):
             return Path.home() / ".cache" / "storybot"
         return value
 
-    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
     @field_validator(
+        "telegram_bot_token",
+        "webhook_secret",
         "telegram_api_base_url",
         "telegram_api_base_file_url",
         "webhook_url",

@@ -8,17 +8,15 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.fetch import FetchLimits
-from embeddings.encoders.base import Encoder, QueryEncoder
+from embeddings.encoders.base import Encoder, QueryEncoder, WarmsUp
 from embeddings.encoders.e5 import E5Encoder
 from embeddings.encoders.onnx import OnnxEncoder, onnx_available
 from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
-from embeddings.library import IndexedLibrary, Library, Progress, SearchOptions, build_library
+from embeddings.library import IndexedLibrary, Progress, SearchOptions, build_library
 from embeddings.models import BuildReport
 
-LibraryBuilder = Callable[[], tuple[Library, BuildReport]]
-"""Builds (or incrementally rebuilds) a library snapshot; blocking, run it off the event loop."""
 IndexBuilder = Callable[[], tuple[IndexedLibrary, BuildReport]]
-"""A `LibraryBuilder` of the real library (the benchmarks look inside it)."""
+"""An `embeddings.library.LibraryBuilder` of the real library (the benchmarks look inside it)."""
 
 
 def make_multilingual(settings: Settings, encoder: Encoder) -> QueryEncoder | None:
@@ -63,9 +61,9 @@ def make_builder(
     options = SearchOptions(k=settings.top_k, min_score=settings.min_score)
 
     def build() -> tuple[IndexedLibrary, BuildReport]:
-        warm_up = getattr(enc, "warm_up", None)
-        if warm_up is not None:  # load the model while the sources and the index are read
-            warm_up()
+        for model in (enc, multilingual):  # load the models while the sources and index are read
+            if isinstance(model, WarmsUp):
+                model.warm_up()
         return build_library(
             settings.sources_dir,
             settings.index_dir,

@@ -8,27 +8,28 @@
 every stored vector whose text did not change) and the caller swaps the reference.
 
 Besides building and asking, this facade exports the little the bot needs of the core's rules:
-which files are sources (`SOURCE_SUFFIXES`), what of a message is searched (`searchable`), and
-how a follow-up is read (`joined_question`, `better_reading`).
+which files are sources (`SOURCE_SUFFIXES`), what of a message is searched (`searchable`),
+how a follow-up is read (`joined_question`, `better_reading`), and the one bounded cache (`Lru`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from embeddings.encoders.base import Encoder, QueryEncoder
+from embeddings.encoders.base import Encoder, KnowsWords, QueryEncoder
 from embeddings.encoders.progress import Progress, ProgressEncoder
 from embeddings.excerpts.grouping import duplicate_groups
 from embeddings.ingest.fluency import FLUENT, fluency
 from embeddings.ingest.html import decode_html, extract_page
 from embeddings.ingest.passages import passage_sentences, split_article, text_hash
 from embeddings.ingest.sources import SOURCE_SUFFIXES, describe, load_sources, read_article
+from embeddings.lru import Lru
 from embeddings.models import (
     Answer,
     Article,
@@ -50,6 +51,8 @@ __all__ = [
     "SOURCE_SUFFIXES",
     "IndexedLibrary",
     "Library",
+    "LibraryBuilder",
+    "Lru",
     "Progress",
     "SearchOptions",
     "better_reading",
@@ -89,6 +92,10 @@ class Library(Protocol):
     def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
         """Answers several questions at once, in order."""
         ...
+
+
+LibraryBuilder = Callable[[], tuple[Library, BuildReport]]
+"""Builds (or incrementally rebuilds) a library snapshot; blocking, run it off the event loop."""
 
 
 class IndexedLibrary:
@@ -161,7 +168,8 @@ def build_library(
         for p in split_article(a, encoder.count_tokens, encoder.max_tokens)
     ]
     sentences, owners = _sentences(passages)
-    lexicon = Lexicon([p.text for p in passages], getattr(encoder, "dictionary", None))
+    dictionary = encoder.dictionary if isinstance(encoder, KnowsWords) else None
+    lexicon = Lexicon([p.text for p in passages], dictionary)
     terms, per_passage = TermMatcher.collect([p.text for p in passages])
 
     source_hashes = {a.info.id: a.sha256 for a in loaded.articles}

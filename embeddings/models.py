@@ -83,7 +83,9 @@ class Excerpt:
 
     text: str
     highlight: tuple[str, ...]
-    score: float
+    confidence: float
+    """How sure the search is that this passage is on topic (0..1): the question's best cosine
+    to it, gated by the answer type. Not the ranking score, which orders the excerpts."""
     paragraph: int
     source: SourceInfo
     also_in: tuple[AlsoIn, ...] = ()
@@ -103,8 +105,14 @@ class Answer:
         return bool(self.excerpts)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of `storybot ask --json` (keys may be added, never renamed)."""
-        return {"question": self.question, "answered": self.answered, **asdict(self)}
+        """The JSON shape of `storybot ask --json` (keys may be added, never renamed: an
+        excerpt's confidence is still written as "score")."""
+        out = {"question": self.question, "answered": self.answered, **asdict(self)}
+        out["excerpts"] = [
+            {("score" if key == "confidence" else key): value for key, value in excerpt.items()}
+            for excerpt in out["excerpts"]
+        ]
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.bench.fakeapi.api import FakeBotApi
+from bot.bench.fakeapi.updates import ADMIN
 from bot.config import Settings
-from tests.fakes.botapi import FakeBotApi
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
 from tests.fakes.library import ControlledBuilder
-from tests.fakes.updates import ADMIN
 from tests.test_bot_chat import real_builder
 
 

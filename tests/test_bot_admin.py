@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.bench.fakeapi.updates import ADMIN, USER
 from bot.telegram.uploads import safe_stem, set_metadata
 from tests.fakes.harness import BotUnderTest
 from tests.fakes.library import ControlledBuilder
-from tests.fakes.updates import ADMIN, USER
 from tests.test_bot_chat import QUESTION
 
 BOSS, ME = ADMIN["id"], USER["id"]

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.bench.fakeapi.api import TOKEN, FakeBotApi
+from bot.bench.fakeapi.server import FakeBotServer
 from bot.config import SettingsError
 from bot.service.service import ReloadError
 from bot.telegram.app import TokenRedactor, build_application, configure_logging, run_bot
-from tests.fakes.botapi import TOKEN, FakeBotApi
 from tests.fakes.harness import bot_settings
 from tests.fakes.library import FakeBuilder
-from tests.fakes.server import FakeBotServer
 
 ROOT = Path(__file__).resolve().parents[1]
 STORYBOT_RUN = [sys.executable, "-m", "bot.cli", "run"]

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.bench.fakeapi.api import BOT_USERNAME
+from bot.bench.fakeapi.updates import GROUP_ID, OTHER, USER, Json
 from bot.telegram import texts
 from bot.telegram.render import NOT_FOUND
 from embeddings.library import searchable
-from tests.fakes.botapi import BOT_USERNAME
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
-from tests.fakes.updates import GROUP_ID, OTHER, USER, Json
 from tests.test_bot_chat import QUESTION, real_builder
 
 ME = USER["id"]

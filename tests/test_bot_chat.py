@@ -9,16 +9,17 @@ from pathlib import Path
 import pytest
 from telegram.ext import AIORateLimiter
 
+from bot.bench.fakeapi.api import BOT_USERNAME, FakeBotApi
+from bot.bench.fakeapi.tghtml import utf16_len
+from bot.bench.fakeapi.updates import ADMIN, GROUP_ID, OTHER, USER
 from bot.config import Settings
 from bot.telegram.runtime import INLINE_FLOOD_FACTOR, RUNTIME_KEY
 from bot.telegram.texts import INLINE_SLOW_DOWN
-from bot.wiring import LibraryBuilder, make_builder
-from tests.fakes.botapi import BOT_USERNAME, FakeBotApi
+from bot.wiring import make_builder
+from embeddings.library import LibraryBuilder
 from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
 from tests.fakes.library import FakeBuilder
-from tests.fakes.tghtml import utf16_len
-from tests.fakes.updates import ADMIN, GROUP_ID, OTHER, USER
 
 QUESTION = "When will BlackBerry leave Pakistan?"
 UNANSWERABLE = "Who won the football cup?"

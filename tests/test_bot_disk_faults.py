@@ -23,13 +23,13 @@ import numpy as np
 import pytest
 
 import embeddings.store.index
+from bot.bench.fakeapi.api import FakeBotApi
+from bot.bench.fakeapi.updates import ADMIN, USER
 from bot.config import Settings
 from bot.wiring import make_builder
 from embeddings.library import Library, build_library
-from tests.fakes.botapi import FakeBotApi
 from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
-from tests.fakes.updates import ADMIN, USER
 from tests.test_bot_chat import QUESTION, write_sources
 
 ROOT = Path(__file__).resolve().parents[1]

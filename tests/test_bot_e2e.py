@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.botapi import BOT_USERNAME, TOKEN, FakeBotApi
-from tests.fakes.server import FakeBotServer
-from tests.fakes.updates import ADMIN, GROUP_ID, USER
+from bot.bench.fakeapi.api import BOT_USERNAME, TOKEN, FakeBotApi
+from bot.bench.fakeapi.server import FakeBotServer
+from bot.bench.fakeapi.updates import ADMIN, GROUP_ID, USER
 from tests.test_bot_app import STORYBOT_RUN
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,10 +21,12 @@ import pytest
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
+from bot.bench.fakeapi.api import TOKEN, Delay, Drop, DropAfter, FakeBotApi, Reply, Sent
+from bot.bench.fakeapi.server import FakeBotServer
+from bot.bench.fakeapi.updates import GROUP_ID, USER
 from bot.telegram import texts
 from bot.telegram.handlers import on_error
-from bot.wiring import LibraryBuilder
-from tests.fakes.botapi import TOKEN, Delay, Drop, DropAfter, FakeBotApi, Reply, Sent
+from embeddings.library import LibraryBuilder
 from tests.fakes.harness import (
     BotUnderTest,
     bot_settings,
@@ -33,8 +35,6 @@ from tests.fakes.harness import (
     restart_server,
     running_bot,
 )
-from tests.fakes.server import FakeBotServer
-from tests.fakes.updates import GROUP_ID, USER
 from tests.test_bot_chat import QUESTION, real_builder, write_sources
 from tests.test_bot_e2e import bot_env
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.bench.fakeapi.api import FakeBotApi
+from bot.bench.fakeapi.tghtml import utf16_len
+from bot.bench.fakeapi.updates import ADMIN, GROUP_ID, USER
 from bot.wiring import make_builder
-from tests.fakes.botapi import FakeBotApi
 from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
-from tests.fakes.tghtml import utf16_len
-from tests.fakes.updates import ADMIN, GROUP_ID, USER
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 BOSS, ME = ADMIN["id"], USER["id"]

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.bench.fakeapi.api import FakeBotApi, Sent
+from bot.bench.fakeapi.server import FakeBotServer
+from bot.bench.fakeapi.updates import ADMIN, Json
 from bot.telegram import texts
 from bot.telegram.render import NOT_FOUND
-from tests.fakes.botapi import FakeBotApi, Sent
-from tests.fakes.server import FakeBotServer
-from tests.fakes.updates import ADMIN, Json
 from tests.test_bot_chat import write_sources
 from tests.test_bot_e2e import bot_env
 

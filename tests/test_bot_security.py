@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from bot.bench.fakeapi.api import TOKEN, Delay, Drop, Reply
+from bot.bench.fakeapi.updates import ADMIN, GROUP_ID, USER, Json
 from bot.config import Settings
 from bot.telegram import texts
 from bot.telegram.app import configure_logging
 from bot.telegram.uploads import save_source
-from tests.fakes.botapi import TOKEN, Delay, Drop, Reply
 from tests.fakes.harness import BotUnderTest, bot_settings, eventually, polling_bot
 from tests.fakes.library import ControlledBuilder
-from tests.fakes.updates import ADMIN, GROUP_ID, USER, Json
 from tests.test_bot_chat import QUESTION, real_builder
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,16 +15,22 @@ from bot.service.batching import AnswerCache, MicroBatcher
 from bot.service.service import StoryService
 from bot.wiring import make_builder
 from embeddings.library import Library
+from embeddings.lru import Lru
 from embeddings.models import Answer
-from embeddings.retrieval.coverage import SOFT_HIGH, SOFT_LOW, TermMatcher, stem
+from embeddings.retrieval.coverage import SOFT_HIGH, SOFT_LOW, TermMatcher
+from embeddings.retrieval.lexicon import stem
 from embeddings.retrieval.searcher import Searcher
 from embeddings.retrieval.snapshot import group_rows
-from embeddings.retrieval.threads import VectorCache, one_blas_thread
+from embeddings.retrieval.threads import one_blas_thread
 from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import bot_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
+QUESTION_FILES = [
+    ROOT / "tests/data/dev_questions.jsonl",
+    ROOT / "tests/data/extra_questions.jsonl",
+]
 
 
 def unit(rng: np.random.Generator, n: int, dim: int = 16) -> np.ndarray:
@@ -111,7 +117,7 @@ def seed_service(tmp_path: Path, sources: Path, **options: int) -> StoryService:
 async def test_micro_batched_answers_equal_one_by_one_answers(
     tmp_path: Path, sources: Path
 ) -> None:
-    questions = varied_questions(base_questions(ROOT), 60)
+    questions = varied_questions(base_questions(QUESTION_FILES), 60)
     service = seed_service(tmp_path, sources, max_batch=16, cache_size=0)
     await service.reload()
     alone = [service.library.ask(q) for q in questions]
@@ -207,12 +213,15 @@ def test_blas_limit_nests_across_threads_and_restores() -> None:
     assert blas_threads() == before
 
 
-def test_vector_cache_is_lru() -> None:
-    cache = VectorCache(2)
-    cache.put_many({"a": np.ones(2), "b": np.zeros(2)})
-    assert set(cache.get_many(["a", "z"])) == {"a"}  # "a" is now the most recent
-    cache.put_many({"c": np.ones(2)})
-    assert set(cache.get_many(["a", "b", "c"])) == {"a", "c"}
+def test_the_cache_is_lru() -> None:
+    cache: Lru[str, int] = Lru(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1 and cache.get("z") is None  # "a" is now the most recent
+    assert "b" in cache  # a membership test is not a use
+    cache.put("c", 3)
+    assert [k for k in "abc" if k in cache] == ["a", "c"]
+    assert cache.pop("a") == 1 and cache.pop("a") is None and len(cache) == 1
 
 
 async def test_repeated_question_words_are_embedded_once(tmp_path: Path, sources: Path) -> None:
@@ -250,7 +259,7 @@ def test_onnx_encoder_gives_torch_vectors_tokens_and_answers(tmp_path: Path) -> 
     assert float((fast.encode(words) * reference.encode(words)).sum(axis=1).min()) >= 0.999
     onnx_library, report = build_library(SEEDS, tmp_path / "index", fast)
     assert report.embedded == 0  # the same vectors under the same name: the index is shared
-    questions = varied_questions(base_questions(ROOT), 80)
+    questions = varied_questions(base_questions(QUESTION_FILES), 80)
     expected = [a.to_dict() for a in torch_library.ask_many(questions)]
     assert [a.to_dict() for a in onnx_library.ask_many(questions)] == expected
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.bench.fakeapi.tghtml import parse_html
 from bot.telegram.render import (
     MESSAGE_LIMIT,
     NOT_FOUND,
@@ -16,7 +17,6 @@ from bot.telegram.render import (
     utf16_len,
 )
 from embeddings.models import AlsoIn, Answer, Excerpt, SourceInfo, SourceSummary
-from tests.fakes.tghtml import parse_html
 
 INFO = SourceInfo(
     "000_abc",
@@ -30,7 +30,7 @@ HIGHLIGHT = "The deadline moved to December 30."
 
 
 def excerpt(text: str = TEXT, highlight: tuple[str, ...] = (HIGHLIGHT,), **kw: object) -> Excerpt:
-    fields: dict[str, object] = {"score": 0.9, "paragraph": 4, "source": INFO} | kw
+    fields: dict[str, object] = {"confidence": 0.9, "paragraph": 4, "source": INFO} | kw
     return Excerpt(text, highlight, **fields)  # type: ignore[arg-type]
 
 

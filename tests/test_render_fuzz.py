@@ -15,6 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.bench.fakeapi.tghtml import ALLOWED, parse_html
 from bot.telegram.inline import inline_results
 from bot.telegram.render import (
     ELLIPSIS,
@@ -28,7 +29,6 @@ from bot.telegram.render import (
 from embeddings.library import build_library, searchable
 from embeddings.models import AlsoIn, Answer, Excerpt, SourceInfo, SourceSummary
 from tests.fakes.encoder import HashEncoder
-from tests.fakes.tghtml import ALLOWED, parse_html
 
 _TAG = re.compile(r"<(/?)([a-z-]+)([^>]*)>")
 # Anything a file, a metadata table or a user can hold (surrogates cannot come out of UTF-8).

@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-QUESTION_FILES = ("tests/data/dev_questions.jsonl", "tests/data/extra_questions.jsonl")
+from embeddings.evaluation.variants import chat, misspell
+
 FALLBACK_QUESTIONS = (
     "When will BlackBerry leave Pakistan?",
     "What did the Pakistani government demand from BlackBerry?",
@@ -21,13 +22,6 @@ FALLBACK_QUESTIONS = (
     "What did India demand from BlackBerry?",
     "Why did BlackBerry buy Secusmart?",
     "What's the capital of Australia?",
-)
-CHATTY = (
-    "lol quick q: {q}",
-    "guys, {q} someone in the group asked",
-    "{q} asking for my uncle",
-    "hey bot, {q}",
-    "ngl i'm confused, {q}",
 )
 OFF_TOPIC = (
     "What's the weather in Lisbon tomorrow?",
@@ -42,11 +36,11 @@ OFF_TOPIC = (
 _WORD = re.compile(r"[A-Za-z]{5,}")
 
 
-def base_questions(root: Path) -> list[str]:
-    """The repository's evaluation questions (or a few built-in ones when they are missing)."""
+def base_questions(files: Iterable[Path]) -> list[str]:
+    """The questions of these evaluation files (JSON lines with a "question"), or a few
+    built-in ones when there are none."""
     found: list[str] = []
-    for name in QUESTION_FILES:
-        path = root / name
+    for path in files:
         if path.is_file():
             for line in path.read_text("utf-8").splitlines():
                 if line.strip():
@@ -73,18 +67,11 @@ def varied_questions(base: Sequence[str], n: int, *, seed: int = 4) -> list[str]
 
 
 def _chatty(q: str, rng: random.Random) -> str:
-    return rng.choice(CHATTY).format(q=q[0].lower() + q[1:])
+    return chat(q, rng)
 
 
 def _typo(q: str, rng: random.Random) -> str:
-    """Swaps two letters in one longer word."""
-    words = _WORD.findall(q)
-    if not words:
-        return q + "?"
-    word = rng.choice(words)
-    i = rng.randrange(1, len(word) - 2)
-    typo = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-    return q.replace(word, typo, 1)
+    return misspell(q, rng, 1)
 
 
 def _keywords(q: str, rng: random.Random) -> str:

@@ -19,9 +19,10 @@ from bot.bench.processes import Figure
 from bot.config import Settings
 from bot.service.service import StoryService
 from bot.telegram.render import render_html
-from bot.wiring import LibraryBuilder, make_builder
+from bot.wiring import make_builder
 from embeddings.encoders.base import Encoder
-from embeddings.library import IndexedLibrary, Library
+from embeddings.encoders.onnx import OnnxEncoder
+from embeddings.library import IndexedLibrary, Library, LibraryBuilder
 
 WARM_UP = ("hello", "What is this story about?", "Who is quoted?")
 
@@ -32,7 +33,7 @@ async def answer_overhead(
     """Question text to Telegram HTML through the bot's service, against a bare encode."""
     service = StoryService(builder, cache_size=0)  # every question is distinct anyway
     await service.reload()
-    reference: Encoder | None = getattr(encoder, "reference", None)
+    reference = encoder.reference if isinstance(encoder, OnnxEncoder) else None
     for q in WARM_UP:  # not in the measured set, so no measured question finds a warm cache
         render_html(await service.ask(q))
         encoder.encode([q])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import statistics
 import subprocess
@@ -13,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.bench.fakeapi.api import TOKEN, FakeBotApi
+from bot.bench.fakeapi.server import FakeBotServer
 from bot.config import Settings, child_environment
 
 QUESTION = "When will BlackBerry leave Pakistan?"
@@ -37,33 +38,32 @@ class Figure:
     """None for figures reported without a target."""
 
 
-def _env(settings: Settings, root: Path, **extra: str) -> dict[str, str]:
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
     env = child_environment(  # the same settings as this run, made explicit for the children
         SOURCES_DIR=str(settings.sources_dir.resolve()),
         INDEX_DIR=str(settings.index_dir.resolve()),
         ENCODER_BACKEND=settings.encoder_backend,
         MODEL_CACHE_DIR=str(settings.model_cache_dir),
     )
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     return env | extra
 
 
-def _wall(command: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[float, int]:
+def _wall(command: Sequence[str], env: dict[str, str]) -> tuple[float, int]:
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, check=False)
+    done = subprocess.run(command, env=env, capture_output=True, check=False)
     return time.perf_counter() - started, done.returncode
 
 
-def cold_start(settings: Settings, root: Path, *, reps: int) -> list[Figure]:
+def cold_start(settings: Settings, *, reps: int) -> list[Figure]:
     """Process start to first answer (warm index on disk) against process start to a bare model."""
-    env = _env(settings, root)
+    env = _env(settings)
     py = sys.executable
     runs: dict[str, Callable[[], tuple[float, int]]] = {
-        "torch": lambda: _wall([py, "-c", BARE_TORCH], env, root),
-        "configured": lambda: _wall([py, "-c", BARE_CONFIGURED], env, root),
-        "ask": lambda: _wall([py, "-m", "bot.cli", "ask", QUESTION], env, root),
-        "help": lambda: _wall([py, "-m", "bot.cli", "--help"], env, root),
-        "bad": lambda: _wall([py, "-m", "bot.cli", "ask", "x"], env | {"TOP_K": "99"}, root),
+        "torch": lambda: _wall([py, "-c", BARE_TORCH], env),
+        "configured": lambda: _wall([py, "-c", BARE_CONFIGURED], env),
+        "ask": lambda: _wall([py, "-m", "bot.cli", "ask", QUESTION], env),
+        "help": lambda: _wall([py, "-m", "bot.cli", "--help"], env),
+        "bad": lambda: _wall([py, "-m", "bot.cli", "ask", "x"], env | {"TOP_K": "99"}),
     }
     times: dict[str, list[float]] = {name: [] for name in runs}
     codes: dict[str, int] = {}
@@ -104,17 +104,15 @@ def cold_start(settings: Settings, root: Path, *, reps: int) -> list[Figure]:
     ]
 
 
-def scale(settings: Settings, root: Path, tmp: Path, passages: int) -> list[Figure]:
+def scale(settings: Settings, tmp: Path, passages: int, base: Sequence[str]) -> list[Figure]:
     """Builds and queries a synthetic corpus in a child process (see `bot.bench.scale`)."""
-    from bot.bench.data import base_questions, varied_questions
+    from bot.bench.data import varied_questions
 
     questions = tmp / "scale-questions.txt"
-    questions.write_text("\n".join(varied_questions(base_questions(root), 100)) + "\n", "utf-8")
+    questions.write_text("\n".join(varied_questions(base, 100)) + "\n", "utf-8")
     command = [sys.executable, "-m", "bot.bench.scale", "--passages", str(passages)]
     command += ["--work", str(tmp / "scale"), "--questions", str(questions)]
-    done = subprocess.run(
-        command, env=_env(settings, root), cwd=root, capture_output=True, text=True, check=False
-    )
+    done = subprocess.run(command, env=_env(settings), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
         return [Figure("scale benchmark", f"failed: {tail[0]}", "", False)]
@@ -146,23 +144,12 @@ def scale(settings: Settings, root: Path, tmp: Path, passages: int) -> list[Figu
     ]
 
 
-def memory_of_run(
-    settings: Settings, root: Path, tmp: Path, questions: Sequence[str]
-) -> list[Figure]:
+def memory_of_run(settings: Settings, tmp: Path, questions: Sequence[str]) -> list[Figure]:
     """Peak resident memory (VmHWM) of `storybot run` answering the seeds over a fake Bot API."""
-    if str(root) not in sys.path:
-        sys.path.append(str(root))  # the fake Bot API lives with the tests, not in the package
-    try:
-        from tests.fakes.botapi import TOKEN, FakeBotApi
-        from tests.fakes.server import FakeBotServer
-    except ImportError:
-        return [Figure("`storybot run` peak memory", "n/a (tests/fakes not available)")]
     api = FakeBotApi()
     with FakeBotServer(api) as server, (tmp / "run.log").open("w") as log:
         env = {
-            k: v
-            for k, v in _env(settings, root).items()
-            if not k.startswith(("TELEGRAM_", "WEBHOOK_"))
+            k: v for k, v in _env(settings).items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))
         }
         env |= {
             "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -170,9 +157,7 @@ def memory_of_run(
             "TELEGRAM_API_BASE_FILE_URL": server.base_file_url,
             "FLOOD_QUESTIONS": "1000",
         }
-        bot = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=root, stderr=log
-        )
+        bot = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, stderr=log)
         try:
             if not api.wait_until(lambda: "getUpdates" in api.methods(), timeout=120):
                 return [Figure("`storybot run` peak memory", "bot did not start", "", False)]

@@ -25,9 +25,12 @@ from bot.bench.inprocess import answer_overhead, burst, reload_counts
 from bot.bench.processes import Figure, cold_start, memory_of_run, scale
 from bot.config import Settings
 from bot.wiring import make_builder, make_encoder
+from embeddings.encoders.base import WarmsUp
 
-ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "BENCHMARKS.md"
+DOC = Path("docs/BENCHMARKS.md")
+"""Where the table goes by default: the checkout's, when run from one (`make bench`)."""
+QUESTION_FILES = (Path("tests/data/dev_questions.jsonl"), Path("tests/data/extra_questions.jsonl"))
+"""The questions the benchmark varies by default: the checkout's evaluation files."""
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 NOTES = """\
 How each figure is taken (`bot/bench/inprocess.py`, `bot/bench/processes.py`, `bot/bench/scale.py`):
@@ -54,7 +57,7 @@ How each figure is taken (`bot/bench/inprocess.py`, `bot/bench/processes.py`, `b
    both embed every question's content words too (the stand-in vectors make other near ties
    than the seeds' real ones, so the share taking that longer path would differ).
 6. `storybot run` (as `python -m bot.cli run`) in its own process against the fake Bot API of
-   `tests/fakes` over loopback; VmHWM from `/proc/PID/status` after it answered.
+   `bot/bench/fakeapi` over loopback; VmHWM from `/proc/PID/status` after it answered.
 
 Why some targets are out of reach on this CPU (2 cores): one question's forward pass costs
 about 2.5 ms however short it is (measured on the ONNX graph: 3 tokens 2.8 ms, 9 tokens 2.6 ms,
@@ -73,20 +76,33 @@ than one bare encode.
 """
 
 
-def run_benchmarks(settings: Settings, *, quick: bool = False, write: bool = True) -> int:
-    """Runs every benchmark, prints the table, and (with ``write``) updates docs/BENCHMARKS.md.
+def run_benchmarks(
+    settings: Settings,
+    *,
+    question_files: Sequence[Path] = QUESTION_FILES,
+    doc: Path | None = DOC,
+    quick: bool = False,
+) -> int:
+    """Runs every benchmark, prints the table, and (unless ``doc`` is None or the run is quick)
+    writes it into ``doc`` between the markers.
+
+    Args:
+        settings: the bot's settings (sources, index, encoder backend).
+        question_files: evaluation files (JSON lines) whose questions are varied and asked;
+            a few built-in questions stand in when none can be read.
+        doc: the Markdown file to update, or None to print only.
+        quick: smaller sizes, for a smoke run (never written).
 
     Returns 0, or 1 when a target was missed (the table says which).
     """
     started = time.perf_counter()
     load = [_read("/proc/loadavg")[:4] or "?"]
     encoder = make_encoder(settings)
-    warm_up = getattr(encoder, "warm_up", None)
-    if warm_up is not None:
-        warm_up().join()  # nothing loads in the background while the figures are taken
+    if isinstance(encoder, WarmsUp):
+        encoder.warm_up().join()  # nothing loads in the background while the figures are taken
     builder = make_builder(settings, encoder)
     builder()  # a valid index on disk, for the cold start and every section after
-    base = base_questions(ROOT)
+    base = base_questions(question_files)
     questions = varied_questions(base, 60 if quick else 200)
     burst_questions = varied_questions(base, 128 if quick else 512, seed=5)
     sections: list[tuple[str, list[Figure]]] = []
@@ -98,20 +114,20 @@ def run_benchmarks(settings: Settings, *, quick: bool = False, write: bool = Tru
     section("1. Answer overhead", asyncio.run(answer_overhead(builder, encoder, questions)))
     rounds = 2 if quick else 3
     section("2. Burst throughput", asyncio.run(burst(builder, encoder, burst_questions, rounds)))
-    section("3. Cold start", cold_start(settings, ROOT, reps=2 if quick else 3))
+    section("3. Cold start", cold_start(settings, reps=2 if quick else 3))
     with tempfile.TemporaryDirectory(prefix="storybot-bench-") as tmp:
         section("4. Reload", asyncio.run(reload_counts(settings, encoder, Path(tmp))))
-        section("5. Scale", scale(settings, ROOT, Path(tmp), 20_000 if quick else 100_000))
-        section("6. Memory", memory_of_run(settings, ROOT, Path(tmp), questions[:40]))
+        section("5. Scale", scale(settings, Path(tmp), 20_000 if quick else 100_000, base))
+        section("6. Memory", memory_of_run(settings, Path(tmp), questions[:40]))
     seconds = time.perf_counter() - started
     sections.append(
         ("Whole run", [Figure("wall time", f"{seconds:.0f} s", "< 300 s", seconds < 300)])
     )
     block = "\n".join([machine(quick, load), "", render_table(sections), "", NOTES.rstrip()])
     print(f"\nstorybot bench: {seconds:.0f} s")
-    if write and not quick:
-        update_doc(DOC, block)
-        print(f"wrote {DOC.relative_to(ROOT)}")
+    if doc is not None and not quick:
+        update_doc(doc, block)
+        print(f"wrote {doc}")
     return 1 if any(f.met is False for _, figs in sections for f in figs) else 0
 
 

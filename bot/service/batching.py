@@ -10,11 +10,10 @@ optional window), so nobody waits for company that is not coming.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from embeddings.library import Library
+from embeddings.library import Library, Lru
 from embeddings.models import Answer
 
 Runner = Callable[[Library, list[str]], Awaitable[list[Answer]]]
@@ -131,7 +130,7 @@ class AnswerCache:
     def __init__(self, size: int = 256) -> None:
         self._size = size
         self._library: Library | None = None
-        self._answers: OrderedDict[str, Answer] = OrderedDict()
+        self._answers: Lru[str, Answer] = Lru(size)
         self.hits = 0
 
     def get(self, library: Library, question: str) -> Answer | None:
@@ -139,7 +138,6 @@ class AnswerCache:
             return None
         answer = self._answers.get(question)
         if answer is not None:
-            self._answers.move_to_end(question)
             self.hits += 1
         return answer
 
@@ -149,7 +147,4 @@ class AnswerCache:
         if library is not self._library:
             self._library = library
             self._answers.clear()
-        self._answers[question] = answer
-        self._answers.move_to_end(question)
-        while len(self._answers) > self._size:
-            self._answers.popitem(last=False)
+        self._answers.put(question, answer)

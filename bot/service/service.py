@@ -22,8 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bot.service.batching import AnswerCache, MicroBatcher
-from bot.wiring import LibraryBuilder
-from embeddings.library import Library, better_reading, joined_question
+from embeddings.library import Library, LibraryBuilder, better_reading, joined_question
 from embeddings.models import Answer, BuildReport, SourceSummary
 
 logger = logging.getLogger(__name__)

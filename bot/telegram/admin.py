@@ -9,7 +9,6 @@ import asyncio
 import html
 import logging
 import secrets
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -18,7 +17,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.intake import IntakeError, add_from_url
 from bot.service.service import ReloadError, Stats
 from bot.telegram import texts
-from bot.telegram.runtime import PENDING_KEPT, Context, Runtime, Tally, message_of, runtime
+from bot.telegram.render import clip
+from bot.telegram.runtime import Context, Runtime, Tally, message_of, runtime
 from bot.telegram.uploads import (
     UPLOAD_SUFFIXES,
     safe_stem,
@@ -28,7 +28,7 @@ from bot.telegram.uploads import (
     text_problem,
 )
 from bot.wiring import fetch_limits, metadata_path
-from embeddings.library import read_source
+from embeddings.library import Lru, read_source
 from embeddings.models import BuildReport
 
 logger = logging.getLogger(__name__)
@@ -118,8 +118,7 @@ async def upload(update: Update, context: Context) -> None:
         await _add(update, context, rt, pending)
         return
     token = secrets.token_hex(4)
-    _pending(context)[token] = pending
-    _bound(_pending(context))
+    _pending(context).put(token, pending)
     buttons = [
         InlineKeyboardButton("Replace it", callback_data=f"{REPLACE}:{token}"),
         InlineKeyboardButton("Keep the old one", callback_data=f"{KEEP}:{token}"),
@@ -140,7 +139,7 @@ async def confirm_upload(update: Update, context: Context) -> None:
         await query.answer(texts.NOT_ADMIN)
         return
     action, _, token = query.data.partition(":")
-    pending = _pending(context).pop(token, None)
+    pending = _pending(context).pop(token)
     message = query.message if isinstance(query.message, Message) else None
     if pending is None or message is None:
         await query.answer("This upload has expired: send the file again.")
@@ -232,13 +231,9 @@ def _last_source(rt: Runtime, source_id: str) -> bool:
     return indexed == {source_id}
 
 
-def _pending(context: Context) -> OrderedDict[str, Upload]:
-    return runtime(context).memory.pending
-
-
-def _bound(pending: OrderedDict[str, Upload]) -> None:
-    while len(pending) > PENDING_KEPT:
-        pending.popitem(last=False)
+def _pending(context: Context) -> Lru[str, Upload]:
+    pending: Lru[str, Upload] = runtime(context).memory.pending
+    return pending
 
 
 def _too_large(rt: Runtime) -> str:
@@ -280,7 +275,7 @@ def render_report(report: BuildReport) -> str:
         lines.append("No source changed.")
     if report.rebuilt:
         lines.append(f"Rebuilt from scratch: {html.escape(report.rebuilt)}")
-    lines += [f"⚠️ Skipped {html.escape(texts.clip(p, 300))}" for p in report.problems[:10]]
+    lines += [f"⚠️ Skipped {html.escape(clip(p, 300, fold=True))}" for p in report.problems[:10]]
     lines += [
         f"⚠️ <code>{html.escape(i)}</code> reads as machine-rewritten text: its quotes are "
         "labelled, and a fluent source that says the same leads"

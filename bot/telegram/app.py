@@ -39,7 +39,8 @@ from bot.telegram import admin, handlers, inline
 from bot.telegram.delivery import RetryingRateLimiter
 from bot.telegram.persistence import StatePersistence
 from bot.telegram.runtime import INLINE_FLOOD_FACTOR, RUNTIME_KEY, Runtime
-from bot.wiring import LibraryBuilder, make_builder
+from bot.wiring import make_builder
+from embeddings.library import LibraryBuilder
 
 logger = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -62,8 +63,9 @@ TOKEN_CHECK_SECONDS = 60.0
 _REJECTED = "storybot.token_rejected"
 
 
-class BotStartError(SettingsError):
-    """The bot could not start, or had to stop; the message is one line, token-free."""
+class BotStartError(Exception):
+    """The bot could not start (token rejected, Bot API unreachable, index unbuildable) or had
+    to stop (token revoked); the message is one line, token-free."""
 
 
 def build_application(
@@ -85,7 +87,7 @@ def build_application(
         .defaults(DEFAULTS)
         .rate_limiter(rate_limiter or RetryingRateLimiter())
         .concurrent_updates(True)
-        .job_queue(None)
+        .job_queue(None)  # the token watchdog is one task; no scheduler is installed
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -258,8 +260,9 @@ def run_bot(
     `builder` and `rate_limiter` replace the defaults (the load tests use a stand-in encoder).
 
     Raises:
-        SettingsError: one line, token-free: the token is missing, malformed or rejected (at
-            start or later), the Bot API cannot be reached, or the index cannot be built.
+        SettingsError: the token is missing or malformed, or webhook mode lacks its extra.
+        BotStartError: one line, token-free: the token is rejected (at start or later), the Bot
+            API cannot be reached, or the index cannot be built.
     """
     token = settings.require_token()
     redactor = configure_logging(settings.log_level, token)
@@ -289,7 +292,7 @@ def run_bot(
 
 def _run_webhook(application: App, settings: Settings) -> None:
     if importlib.util.find_spec("tornado") is None:
-        raise BotStartError(
+        raise SettingsError(
             "webhook mode needs python-telegram-bot's webhooks extra: "
             "pip install 'python-telegram-bot[webhooks]' (or unset WEBHOOK_URL to poll)."
         )

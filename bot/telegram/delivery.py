@@ -19,13 +19,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 
 import httpx
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 logger = logging.getLogger(__name__)
 
@@ -141,5 +144,9 @@ class RetryingRateLimiter(AIORateLimiter):
 
 
 def _seconds(error: RetryAfter) -> float:
-    # The public `retry_after` warns until PTB 23 settles on timedelta; AIORateLimiter reads this.
-    return float(error._retry_after.total_seconds())
+    """The pause Telegram asked for. PTB 22 warns on every read of `retry_after` that it will
+    become a timedelta (an int until then): both are taken, the warning is not needed."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -14,7 +14,7 @@ from telegram import (
 from bot.service.flood import Verdict
 from bot.service.smalltalk import small_talk
 from bot.telegram import texts
-from bot.telegram.render import NOT_FOUND, render_excerpt_html
+from bot.telegram.render import NOT_FOUND, clip, render_excerpt_html
 from bot.telegram.runtime import Context, runtime
 from embeddings.library import searchable
 from embeddings.models import Answer
@@ -52,7 +52,7 @@ def inline_results(answer: Answer) -> list[InlineQueryResultArticle]:
         source = excerpt.source
         title = f"{source.publisher or source.title or source.id}: {texts.few_words(snippet)}"
         content = InputTextMessageContent(render_excerpt_html(excerpt))
-        description = texts.clip(excerpt.text, 160)
+        description = clip(excerpt.text, 160, fold=True)
         results.append(
             InlineQueryResultArticle(str(number), title, content, description=description)
         )

@@ -106,7 +106,7 @@ def render_html(answer: Answer, *, compact: bool = False, limit: int = MESSAGE_L
             break
         used += utf16_len(block) + (2 if blocks else 0)
         blocks.append(block)
-    return "\n\n".join(blocks) or html.escape(_clip(TOO_LONG, limit))
+    return "\n\n".join(blocks) or html.escape(clip(TOO_LONG, limit))
 
 
 def render_excerpt_html(excerpt: Excerpt, *, limit: int = MESSAGE_LIMIT) -> str:
@@ -162,7 +162,7 @@ def _source_line_html(summary: SourceSummary) -> str:
 def _citation_html(excerpt: Excerpt) -> str:
     info = excerpt.source
     title = html.escape(_cited_title(info))
-    publisher = html.escape(_clip(info.publisher or "", _MAX_NAME))
+    publisher = html.escape(clip(info.publisher or "", _MAX_NAME))
     if url := _http_url(info.url):  # the link goes on the title, else on the publisher
         if title:
             title = f'<a href="{html.escape(url)}">{title}</a>'
@@ -182,7 +182,7 @@ def _citation_html(excerpt: Excerpt) -> str:
 
 def _citation_parts(excerpt: Excerpt) -> list[str]:
     info = excerpt.source
-    parts = [_clip(info.publisher or "", _MAX_NAME), _quoted(_cited_title(info))]
+    parts = [clip(info.publisher or "", _MAX_NAME), _quoted(_cited_title(info))]
     parts += [info.date or "", f"¶ {excerpt.paragraph}"]
     parts.append(REWRITTEN if excerpt.machine_rewritten else "")
     return [p for p in parts if p]
@@ -202,8 +202,8 @@ def _also_reported(excerpt: Excerpt) -> str:
 def _source_name(also: AlsoIn) -> str:
     """The publisher, else the quoted title ("a story id" means nothing to a reader)."""
     if also.publisher:
-        return _clip(also.publisher, _MAX_NAME)
-    return f"“{_clip(also.title, _MAX_ALSO_TITLE)}”" if also.title else also.id
+        return clip(also.publisher, _MAX_NAME)
+    return f"“{clip(also.title, _MAX_ALSO_TITLE)}”" if also.title else also.id
 
 
 def _title(summary: SourceSummary) -> str:
@@ -214,7 +214,7 @@ def _cited_title(info: SourceInfo) -> str:
     """The title; "" for a source without one (cited by publisher and date), unless it has
     no publisher either, when only its id can name it."""
     if info.title:
-        return _clip(info.title, _MAX_TITLE)
+        return clip(info.title, _MAX_TITLE)
     return "" if info.publisher else info.id
 
 
@@ -226,7 +226,11 @@ def _passages(n: int) -> str:
     return f"{n} passage" if n == 1 else f"{n} passages"
 
 
-def _clip(text: str, size: int) -> str:
+def clip(text: str, size: int, *, fold: bool = False) -> str:
+    """`text` cut to `size` characters at most, with "…" if cut; with `fold`, its white space
+    is folded first (a problem line or an excerpt shown on one line)."""
+    if fold:
+        text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1].rstrip() + ELLIPSIS
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -13,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.service.flood import FloodGuard
 from bot.service.service import StoryService
+from embeddings.library import Lru
 from embeddings.models import Answer
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -26,24 +26,21 @@ INLINE_FLOOD_FACTOR = 3
 types, so a single question is often several queries."""
 
 
-class AnswerCache:
+class CompactAnswers:
     """Recent compact group answers by (chat id, message id), for the "More sources" button."""
 
     def __init__(self, size: int = 2000) -> None:
-        self._size = size
-        self._answers: OrderedDict[tuple[int, int], Answer] = OrderedDict()
-        self._expanded: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._answers: Lru[tuple[int, int], Answer] = Lru(size)
+        self._expanded: Lru[tuple[int, int], bool] = Lru(size)
 
     def put(self, key: tuple[int, int], answer: Answer) -> None:
-        self._answers[key] = answer
-        _bound(self._answers, self._size)
+        self._answers.put(key, answer)
 
     def expand(self, key: tuple[int, int]) -> Answer | None:
         """The answer to expand, once: later calls for the same key return None."""
-        answer = self._answers.pop(key, None)
+        answer = self._answers.pop(key)
         if answer is not None:
-            self._expanded[key] = None
-            _bound(self._expanded, self._size)
+            self._expanded.put(key, True)
         return answer
 
     def expanded(self, key: tuple[int, int]) -> bool:
@@ -54,21 +51,14 @@ class RecentIds:
     """The last `size` update ids seen, to drop an update delivered twice."""
 
     def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._ids: OrderedDict[int, None] = OrderedDict()
+        self._ids: Lru[int, bool] = Lru(size)
 
     def add(self, update_id: int) -> bool:
         """Records `update_id`; False if it was seen already."""
         if update_id in self._ids:
             return False
-        self._ids[update_id] = None
-        _bound(self._ids, self._size)
+        self._ids.put(update_id, True)
         return True
-
-
-def _bound(items: OrderedDict[Any, Any], size: int) -> None:
-    while len(items) > size:
-        items.popitem(last=False)
 
 
 @dataclass
@@ -97,17 +87,16 @@ class Memory:
 
     chat: Tally = field(default_factory=Tally)
     inline: Tally = field(default_factory=Tally)
-    answers: AnswerCache = field(default_factory=AnswerCache)
+    answers: CompactAnswers = field(default_factory=CompactAnswers)
     """Compact group answers, for their "More sources" button."""
-    asked: OrderedDict[tuple[int, int], str] = field(default_factory=OrderedDict)
+    asked: Lru[tuple[int, int], str] = field(default_factory=lambda: Lru(ASKED_KEPT))
     """The question each recent answer of ours answered, for follow-ups sent as replies."""
-    pending: OrderedDict[str, Any] = field(default_factory=OrderedDict)
+    pending: Lru[str, Any] = field(default_factory=lambda: Lru(PENDING_KEPT))
     """Uploads waiting for an admin's "replace?" answer, by token (`bot.telegram.admin`)."""
 
     def remember(self, key: tuple[int, int], question: str) -> None:
         """Records the question our message `key` (chat id, message id) answered."""
-        self.asked[key] = question
-        _bound(self.asked, ASKED_KEPT)
+        self.asked.put(key, question)
 
 
 @dataclass
@@ -139,7 +128,7 @@ class Runtime:
         return self.memory.inline
 
     @property
-    def answers(self) -> AnswerCache:
+    def answers(self) -> CompactAnswers:
         return self.memory.answers
 
     def is_admin(self, update: Update) -> bool:

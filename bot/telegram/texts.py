@@ -121,9 +121,3 @@ def few_words(text: str, count: int = 8) -> str:
     """The first `count` words of `text`, with "…" if there were more."""
     words = text.split()
     return " ".join(words[:count]) + ("…" if len(words) > count else "")
-
-
-def clip(text: str, size: int) -> str:
-    """`text` cut to `size` characters at most, with "…" if cut."""
-    text = " ".join(text.split())
-    return text if len(text) <= size else text[: size - 1].rstrip() + "…"

@@ -1,10 +1,14 @@
-"""The encoder seam: anything that turns texts into unit vectors.
+"""The encoder seam: anything that turns texts into unit vectors, and the optional abilities
+some encoders add (loading in the background, knowing real words).
 
 Vectors are L2-normalised float32, so an inner product between two of them is their cosine.
+The abilities are declared as protocols of their own, so a caller asks `isinstance(encoder,
+WarmsUp)` of a typed contract instead of probing for an attribute by name.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -44,3 +48,20 @@ class QueryEncoder(Encoder, Protocol):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Returns an ``(len(texts), dim)`` float32 array of unit question vectors."""
         ...
+
+
+@runtime_checkable
+class WarmsUp(Protocol):
+    """An encoder that can load its model in a background thread while other work goes on."""
+
+    def warm_up(self) -> threading.Thread:
+        """Starts loading; the thread ends when the encoder is ready."""
+        ...
+
+
+@runtime_checkable
+class KnowsWords(Protocol):
+    """An encoder whose tokenizer knows whole words: real words that typo correction keeps."""
+
+    @property
+    def dictionary(self) -> frozenset[str]: ...

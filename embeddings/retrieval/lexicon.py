@@ -41,7 +41,24 @@ STOPWORDS = frozenset(
 NAME_PREFIX = 4
 """A name is softly matched only by words sharing this many first letters ("pakistan(i)")."""
 
+# Word forms. Each rule below answers its own question and they are kept apart on purpose
+# (merging them would change which passages match): `stem` folds forms for matching a question
+# word to a passage's; `_PLURALS` are the spellings a typo corrector must not "correct";
+# `_ENDINGS` tell a dictionary word plus an ending from a typo.
+_SUFFIX = re.compile(r"(ations?|ments?|ings?|ies|ied|ers?|ed|es|e|s|ly)$")
 _ENDINGS = ("s", "es", "ed", "ing", "er", "ers", "ly", "ness", "ment", "ments")
+
+
+def stem(word: str) -> str:
+    """A crude suffix strip, enough to match "acquire" with "acquired" and "ban" with "bans"."""
+    cut = _SUFFIX.sub("", word)
+    return cut if len(cut) >= 3 else word
+
+
+def _plurals(term: str) -> tuple[str, ...]:
+    """The term without a plural "s" and with one: variants a typo corrector leaves alone."""
+    return (term.rstrip("s"), term + "s", term + "es")
+
 
 _IDIOM = {"stand": "for", "stands": "for", "stood": "for"}
 """A word that is filler when the next word is the given one."""
@@ -99,10 +116,6 @@ class Lexicon:
         self.names = proper_names(documents)
         """Terms the sources write as names ("india", "secusmart"): see `proper_names`."""
 
-    @property
-    def vocabulary(self) -> list[str]:
-        return self._vocab
-
     def is_word(self, term: str) -> bool:
         """Is ``term`` a real word (in the encoder's vocabulary) or one the sources use? A
         misspelling the corrector could not mend is neither; with no dictionary, all are."""
@@ -130,7 +143,7 @@ class Lexicon:
         if term in self._df or len(term) < 4 or term.isdigit():
             return term
         # Plural/possessive variants are not typos.
-        for variant in (term.rstrip("s"), term + "s", term + "es"):
+        for variant in _plurals(term):
             if variant in self._df:
                 return variant
         if term in self._dictionary:
@@ -159,9 +172,9 @@ class Lexicon:
     def _inflected(self, term: str) -> bool:
         """Is the term a dictionary word plus an ending ("swear" + "s", "outlaw" + "ing")?"""
         for ending in _ENDINGS:
-            stem = term.removesuffix(ending)
-            known = stem in self._dictionary or stem + "e" in self._dictionary
-            if stem != term and len(stem) >= 3 and known:
+            root = term.removesuffix(ending)
+            known = root in self._dictionary or root + "e" in self._dictionary
+            if root != term and len(root) >= 3 and known:
                 return True
         return False
 

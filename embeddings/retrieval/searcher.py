@@ -18,6 +18,7 @@ import numpy as np
 
 from embeddings.encoders.base import Encoder, QueryEncoder
 from embeddings.excerpts.quoting import ExcerptMaker
+from embeddings.lru import Lru
 from embeddings.models import Answer, Excerpt
 from embeddings.retrieval.answer_types import (
     STRICT,
@@ -32,7 +33,7 @@ from embeddings.retrieval.language import Language, asked_type_other, detect
 from embeddings.retrieval.lexicon import Query, content_terms
 from embeddings.retrieval.query import core, dense_text, words_differ
 from embeddings.retrieval.snapshot import Corpus, Scored
-from embeddings.retrieval.threads import VectorCache, one_blas_thread
+from embeddings.retrieval.threads import one_blas_thread
 from embeddings.store.vectors import VectorIndex
 from embeddings.text import searchable
 
@@ -127,7 +128,7 @@ class Searcher:
         self.candidates = candidates
         self.escalate_margin = ESCALATE_MARGIN
         self._excerpts = ExcerptMaker(corpus, self.weights)
-        self._term_cache = VectorCache(4096)
+        self._term_cache: Lru[str, np.ndarray] = Lru(4096)
         """Vectors of question words the corpus never uses: chats repeat their words."""
         self._fluent = np.array(
             [corpus.fluent.get(p.source_id, True) for p in corpus.passages], dtype=np.float64
@@ -185,7 +186,8 @@ class Searcher:
         questions = [core(q, lexicon) for q in asked]
         queries = [lexicon.query(q) for q in questions]
         oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
-        term_vectors = self._term_cache.get_many(oov)
+        cached = ((t, self._term_cache.get(t)) for t in oov)
+        term_vectors = {t: v for t, v in cached if v is not None}
         missing = [t for t in oov if t not in term_vectors]
         texts = [dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
         if isinstance(self.encoder, QueryEncoder):  # e5 alone: questions take its query prefix
@@ -193,7 +195,8 @@ class Searcher:
         else:
             encoded = self.encoder.encode([*texts, *missing])
         fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
-        self._term_cache.put_many(fresh)
+        for term, vector in fresh.items():
+            self._term_cache.put(term, vector)
         term_vectors |= fresh
         vectors = [encoded[i : i + 1] for i in range(len(texts))]
         with one_blas_thread():

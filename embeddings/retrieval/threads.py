@@ -1,14 +1,11 @@
-"""Small shared-state helpers for the search path: a BLAS thread limit and a vector cache."""
+"""A process-wide limit of NumPy's BLAS to one thread, for the search's small products."""
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-import numpy as np
 
 _lock = threading.Lock()
 _users = 0
@@ -43,27 +40,3 @@ def one_blas_thread() -> Iterator[None]:
             if _users == 0 and _limiter is not None:
                 _limiter.restore_original_limits()
                 _limiter = None
-
-
-class VectorCache:
-    """A thread-safe LRU map from text to vector."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_many(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        with self._lock:
-            found = {k: self._items[k] for k in keys if k in self._items}
-            for k in found:
-                self._items.move_to_end(k)
-        return found
-
-    def put_many(self, items: Mapping[str, np.ndarray]) -> None:
-        with self._lock:
-            self._items.update(items)
-            for k in items:
-                self._items.move_to_end(k)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)

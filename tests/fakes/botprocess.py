@@ -44,7 +44,7 @@ def main() -> int:
         rate = float(os.environ.get("STORYBOT_OVERALL_RATE") or 0)
         limiter = RetryingRateLimiter(overall_max_rate=rate, group_max_rate=0)
         app.run_bot(settings, builder=make_builder(settings, HashEncoder()), rate_limiter=limiter)
-    except SettingsError as exc:
+    except (SettingsError, app.BotStartError) as exc:
         print(f"storybot: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -24,13 +24,13 @@ from typing import Any
 from telegram import Update
 from telegram.request import HTTPXRequest
 
+from bot.bench.fakeapi.api import TOKEN, FakeBotApi, Sent
+from bot.bench.fakeapi.server import FakeBotServer
+from bot.bench.fakeapi.updates import ADMIN, Json
 from bot.config import Settings, load_settings
 from bot.telegram.app import ALLOWED_UPDATES, App, build_application
-from bot.wiring import LibraryBuilder
-from tests.fakes.botapi import TOKEN, FakeBotApi, Sent
-from tests.fakes.server import FakeBotServer
+from embeddings.library import LibraryBuilder
 from tests.fakes.transport import BASE_FILE_URL, BASE_URL, FakeTransport
-from tests.fakes.updates import ADMIN, Json
 
 
 def bot_settings(folder: Path, **overrides: Any) -> Settings:

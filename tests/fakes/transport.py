@@ -16,7 +16,7 @@ import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from tests.fakes.botapi import Delay, Drop, DropAfter, FakeBotApi, Refuse, Reply
+from bot.bench.fakeapi.api import Delay, Drop, DropAfter, FakeBotApi, Refuse, Reply
 
 BASE_URL = "https://fake.invalid/bot"
 BASE_FILE_URL = "https://fake.invalid/file/bot"

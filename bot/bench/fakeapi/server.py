@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from tests.fakes.botapi import Delay, Drop, DropAfter, FakeBotApi, Refuse, Reply
+from bot.bench.fakeapi.api import Delay, Drop, DropAfter, FakeBotApi, Refuse, Reply
 
 # Parameters that are plain strings even when they look like JSON (or a number).
 _STRING_KEYS = frozenset(

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes.tghtml import TelegramHTMLError, parse_html, utf16_len
-from tests.fakes.updates import ApiError, UpdateFactory
+from bot.bench.fakeapi.tghtml import TelegramHTMLError, parse_html, utf16_len
+from bot.bench.fakeapi.updates import ApiError, UpdateFactory
 
 TOKEN = "123456789:AAH-fake-token-for-tests-only_0123456789"
 BOT_ID = 123456789

@@ -13,7 +13,7 @@ import re
 import time
 from typing import Any
 
-from tests.fakes.tghtml import utf16_len
+from bot.bench.fakeapi.tghtml import utf16_len
 
 Json = dict[str, Any]
 USER: Json = {"id": 1001, "is_bot": False, "first_name": "Ann", "username": "ann"}
