@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.bench.fakeapi.updates import ADMIN
 from bot.cli import main
 from bot.config import Settings
 from embeddings.library import list_sources, read_source
 from tests.fakes.harness import BotUnderTest, bot_settings
 from tests.fakes.pages import PageServer
-from tests.fakes.updates import ADMIN
 
 PAGES = Path(__file__).parent / "data" / "pages"
 BOSS = ADMIN["id"]

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.bench.fakeapi.api import FakeBotApi
+from bot.bench.fakeapi.server import FakeBotServer
+from bot.bench.fakeapi.updates import ADMIN, GROUP_ID, OTHER, USER
 from bot.config import Settings
 from bot.telegram.persistence import StatePersistence, load_memory
 from bot.telegram.runtime import ASKED_KEPT, RUNTIME_KEY, Memory, Runtime, Tally
-from tests.fakes.botapi import FakeBotApi
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
-from tests.fakes.server import FakeBotServer
-from tests.fakes.updates import ADMIN, GROUP_ID, OTHER, USER
 from tests.test_bot_chat import QUESTION, real_builder, write_sources
 from tests.test_bot_e2e import bot_env
 
@@ -99,7 +99,7 @@ async def test_an_unreadable_state_file_starts_empty_with_one_line(
     settings.state_file.write_bytes(content)
     with caplog.at_level(logging.INFO, "bot.telegram.persistence"):
         async with restart(settings, FakeBotApi()) as bot:
-            assert memory(bot).asked == {} and memory(bot).chat == Tally()
+            assert len(memory(bot).asked) == 0 and memory(bot).chat == Tally()
             await bot.send(bot.api.private(FIRST))
             assert "<blockquote>" in bot.last(ME).html
     [line] = [r for r in caplog.records if r.name == "bot.telegram.persistence"]
@@ -115,7 +115,7 @@ async def test_a_missing_state_file_is_one_info_line(
 ) -> None:
     with caplog.at_level(logging.INFO, "bot.telegram.persistence"):
         empty = load_memory(tmp_path / "none" / "chats.pickle")
-    assert empty.asked == {} and empty.chat == Tally() and empty.pending == {}
+    assert len(empty.asked) == 0 and empty.chat == Tally() and len(empty.pending) == 0
     [line] = caplog.records
     assert line.levelno == logging.INFO and "no saved chat state" in line.getMessage()
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.bench.fakeapi.api import BOT_USERNAME
+from bot.bench.fakeapi.updates import GROUP_ID, USER
 from bot.service.smalltalk import SmallTalk, small_talk
 from bot.telegram.deeplink import MAX_PAYLOAD, payload_question, question_link
 from bot.telegram.render import NOT_FOUND
 from bot.wiring import make_builder
-from tests.fakes.botapi import BOT_USERNAME
 from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
-from tests.fakes.updates import GROUP_ID, USER
 from tests.test_bot_chat import QUESTION, real_builder, write_sources
 
 ME = USER["id"]

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from telegram.error import NetworkError
 
+from bot.bench.fakeapi.updates import GROUP_ID, USER
 from bot.telegram.runtime import RUNTIME_KEY, Runtime
 from bot.telegram.typing_delay import typing_while_slow
 from embeddings.models import Answer
 from tests.fakes.harness import BotUnderTest, bot_settings, eventually, running_bot
-from tests.fakes.updates import GROUP_ID, USER
 from tests.test_bot_chat import QUESTION, real_builder
 
 ME = USER["id"]
