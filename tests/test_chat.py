@@ -176,6 +176,10 @@ def test_a_message_with_several_questions_is_split(message: str, parts: list[str
         "The deadline, when is it?",
         "Who is X? And what did she say?",  # nothing to search in either part alone
         "By Dec. 30 will BlackBerry be gone",
+        # A remark or a lead-in around one question is not a second question.
+        "i thought the firm had closed, what does it sell now? someone said it makes cars??",
+        "didn't the company say the opposite? what was their view",
+        "wasn't there a similar case in Egypt?? what did the ministry want then",
     ],
 )
 def test_a_message_asking_one_thing_is_not_split(message: str) -> None:

@@ -174,9 +174,9 @@ def split_questions(text: str) -> list[str]:
     """The questions a message asks, in order; a message asking one thing is one part.
 
     A message is cut after a sentence, at a comma or semicolon, or before "and", "n", "also" or
-    "plus", and a cut is kept only when both sides ask something with content words: each side
-    ends with "?" or opens like a question (a wh-word, or an auxiliary verb followed by its
-    subject: "is it …", not "are still …"). So "Who is X? And what did she say?" is two
+    "plus", and a cut is kept only when both sides ask something with content words and open
+    like a question (a wh-word, or an auxiliary verb followed by its subject: "is it …", not
+    "are still …"; see `_asks`). So "Who is Marty Beard? And what did he say about BES?" is two
     questions and "What did Saudi Arabia and the UAE demand?" one. Joining words are dropped
     from the start of a part; the parts keep their wording otherwise.
 
@@ -218,17 +218,18 @@ def _cuts(text: str) -> list[re.Match[str]]:
 
 
 def _asks(piece: str, *, strict: bool) -> bool:
-    """Does the piece ask something about content words? A piece beside a cut at a comma or a
-    joining word (``strict``) must be shaped like a question and a few words long; beside a
-    sentence's end, a question mark will do."""
+    """Does the piece ask something about content words, opening like a question? Beside a cut
+    at a comma or a joining word (``strict``) it must also be a few words long.
+
+    A question mark alone is not enough: "… these days? someone said it runs android??" adds a
+    remark to one question. Nor is a negative yes/no question ("didn't they say …?", "wasn't
+    there …?"), which in a chat leads in to the question that follows."""
     bare = _LEAD.sub("", piece).strip()
     tokens = [t.strip("?!.,;:\"'()").lower() for t in bare.split()]
     tokens = [t for t in tokens if t]
     if not tokens or not content_terms(expand_shorthand(bare)):
         return False
-    if strict:
-        return _shaped(tokens) and len(tokens) >= _MIN_WORDS
-    return _shaped(tokens) or bare.endswith("?")
+    return _shaped(tokens) and (not strict or len(tokens) >= _MIN_WORDS)
 
 
 def _shaped(tokens: list[str]) -> bool:
