@@ -248,3 +248,19 @@ def test_the_library_answers_each_question_of_a_message(tmp_path: Path) -> None:
     assert both.question == message
     assert both.excerpts[:2] == (one.excerpts[0], other.excerpts[0])
     assert len(both.excerpts) == len(set(both.excerpts))
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "joined_wins"),
+    [("and what about the servers?", False), ("and the old one?", True)],
+)
+def test_a_follow_up_that_is_a_question_of_its_own_is_answered_alone(
+    follow_up: str, joined_wins: bool
+) -> None:
+    from embeddings.retrieval.followup import better_reading, joined_question
+
+    joined_text = joined_question("When does BlackBerry leave Pakistan?", follow_up)
+    # The joined reading is the more confident, and its quote names the follow-up's words.
+    joined = Answer(joined_text, (Excerpt("servers old one", (), 0.9, 2, SOURCE),))
+    alone = Answer(follow_up, (Excerpt("x", (), 0.1, 1, SOURCE),))
+    assert better_reading(follow_up, alone, joined) is (joined if joined_wins else alone)
