@@ -46,10 +46,14 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 typecheck: $(STAMP) ## mypy over bot/ and embeddings/
 	$(BIN)/mypy
 
-eval: $(STAMP) ## retrieval quality on the development questions
+# Further sets, each run when present; -q keeps a hold-out's questions off the screen.
+EVAL_MORE := $(wildcard tests/data/calibration_questions.jsonl tests/data/fresh_holdout_questions.jsonl)
+
+eval: $(STAMP) ## retrieval quality on the question sets
 	$(BIN)/storybot eval tests/data/dev_questions.jsonl --variants
 	$(BIN)/storybot eval tests/data/extra_questions.jsonl --variants
 	$(BIN)/storybot eval tests/data/holdout_questions.jsonl --variants
+	@for f in $(EVAL_MORE); do echo "$(BIN)/storybot eval $$f -q"; $(BIN)/storybot eval $$f -q || exit 1; done
 
 bench: $(STAMP) ## speed benchmarks; updates docs/BENCHMARKS.md
 	$(BIN)/storybot bench

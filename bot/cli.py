@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from bot.config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from embeddings.evaluation.evaluate import Report
     from embeddings.library import Library
     from embeddings.models import BuildReport
 
@@ -70,9 +72,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the top candidates' features, fused scores and the gate that decided",
     )
-    ev = add("eval", cmd_eval, "hit@1, hit@3 and abstention on a question file")
-    ev.add_argument("file", type=Path, help="JSON lines: id, kind, question, gold_any")
+    ev = add("eval", cmd_eval, "hit@1, hit@3, abstention and precision on a question file")
+    ev.add_argument(
+        "file", type=Path, help="JSON lines: id, kind, question, gold_any (gold_each, lang)"
+    )
     ev.add_argument("-q", "--quiet", action="store_true", help="metrics only, no list of misses")
+    ev.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     ev.add_argument(
         "--variants",
         action="store_true",
@@ -274,41 +279,80 @@ def _answer_stream(library: Library, source: TextIO, sink: TextIO, k: int | None
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """Prints hit@1, hit@3, abstention and false abstention, then the misses."""
-    from embeddings.evaluation.evaluate import evaluate, load_questions
+    """Prints hit@1, hit@3, abstention and false abstention, the other metrics overall, by
+    kind and by language, then the misses; or all of it as one JSON object with --json."""
+    from embeddings.evaluation.evaluate import evaluate, json_ready, load_questions
 
     try:
         questions = load_questions(args.file)
     except (OSError, ValueError) as exc:
         print(f"storybot eval: {exc}", file=sys.stderr)
         return 2
-    library, _ = open_library(settings)
+    library, _ = open_library(settings, quiet=args.json)
     started = time.perf_counter()
     report = evaluate(questions, lambda qs: library.ask_many(qs))
     seconds = time.perf_counter() - started
+    variants: dict[str, dict[str, float]] = {}
+    if args.variants:
+        from embeddings.evaluation.variants import variants as make_variants
+
+        for kind, items in make_variants(questions).items():
+            variants[kind] = evaluate(items, lambda qs: library.ask_many(qs)).metrics
+    if args.json:
+        out = {"file": str(args.file), "seconds": round(seconds, 3), **report.to_dict()}
+        if args.variants:
+            out["variants"] = {k: json_ready(v) for k, v in variants.items()}
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(f"{args.file}: {len(questions)} questions in {seconds:.1f} s")
+    _print_report(report, quiet=args.quiet)
+    for kind, v in variants.items():
+        print(
+            f"variants, {kind} ({int(v['questions'])}): hit@1 {v['hit@1']:.3f}   "
+            f"hit@3 {v['hit@3']:.3f}   false abstention {v['false_abstention']:.3f}"
+        )
+    return 0
+
+
+def _print_report(report: Report, *, quiet: bool) -> None:
+    """The overall metrics, the lines by kind and by language, then (unless quiet) the misses."""
     m = report.metrics
-    print(f"{args.file}: {int(m['questions'])} questions in {seconds:.1f} s")
     print(
         f"hit@1 {m['hit@1']:.3f}   hit@3 {m['hit@3']:.3f}   abstention {m['abstention']:.3f}   "
         f"false abstention {m['false_abstention']:.3f}"
     )
-    if not args.quiet:
-        for miss in report.misses():
-            q = miss.question
-            got = miss.answer.excerpts[0] if miss.answer.excerpts else None
-            where = f"{got.source.id}#{got.paragraph} {got.text[:70]!r}" if got else "(abstained)"
-            rank = f"rank {miss.rank}" if miss.rank else "no match"
-            print(f"  miss {q.id} [{q.kind}] {q.question[:70]!r}: {rank}; first: {where}")
-    if args.variants:
-        from embeddings.evaluation.variants import variants
+    print(
+        f"precision of shown excerpts {_share(m['precision'])}   "
+        f"wrong answers {_share(m['wrong_answers'])} ({int(m['wrong_count'])})"
+    )
+    for label, groups in (("kind", report.by_kind), ("lang", report.by_lang)):
+        for name, g in groups.items():
+            print(f"  {label} {name} ({int(g['questions'])}): {_metrics_line(g)}")
+    if quiet:
+        return
+    for miss in report.misses():
+        q = miss.question
+        got = miss.answer.excerpts[0] if miss.answer.excerpts else None
+        where = f"{got.source.id}#{got.paragraph} {got.text[:70]!r}" if got else "(abstained)"
+        rank = f"rank {miss.rank}" if miss.rank else "no match"
+        print(f"  miss {q.id} [{q.kind}] {q.question[:70]!r}: {rank}; first: {where}")
 
-        for kind, items in variants(questions).items():
-            v = evaluate(items, lambda qs: library.ask_many(qs)).metrics
-            print(
-                f"variants, {kind} ({len(items)}): hit@1 {v['hit@1']:.3f}   "
-                f"hit@3 {v['hit@3']:.3f}   false abstention {v['false_abstention']:.3f}"
-            )
-    return 0
+
+def _share(value: float) -> str:
+    """A share to three places, or "-" when there was nothing to count."""
+    return "-" if math.isnan(value) else f"{value:.3f}"
+
+
+def _metrics_line(m: dict[str, float]) -> str:
+    names = (
+        ("hit@1", "hit@1"),
+        ("hit@3", "hit@3"),
+        ("abstention", "abst."),
+        ("false_abstention", "false abst."),
+        ("precision", "prec."),
+        ("wrong_answers", "wrong"),
+    )
+    return "  ".join(f"{label} {_share(m[key])}" for key, label in names)
 
 
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -42,6 +42,7 @@ from embeddings.models import (
 from embeddings.retrieval.coverage import TermMatcher
 from embeddings.retrieval.followup import better_reading, joined_question
 from embeddings.retrieval.lexicon import Lexicon
+from embeddings.retrieval.multi import ask_split
 from embeddings.retrieval.searcher import Searcher
 from embeddings.retrieval.snapshot import Corpus, group_rows, supplied_types
 from embeddings.store.index import IndexItem, VectorIndex, read_manifest, sync_index
@@ -135,8 +136,12 @@ class IndexedLibrary:
         return self.ask_many([question], k)[0]
 
     def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
-        """Answers several questions with one batched encode (the bot's micro-batching uses it)."""
-        return self.searcher.ask_many(questions, k)
+        """Answers several questions with one batched encode (the bot's micro-batching uses it).
+
+        A message that asks two things ("when did … n what was …") is answered as two, in one
+        answer: each part's best excerpt first (`embeddings.retrieval.multi.merge`).
+        """
+        return ask_split(questions, lambda qs: self.searcher.ask_many(qs, k))
 
 
 def build_library(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 
 _QUOTES = str.maketrans(
     {
@@ -80,7 +81,7 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        if _is_abbreviation(text, match.start()):
+        if is_abbreviation(text, match.start()):
             continue
         sentence = text[start:end].strip()
         if sentence:
@@ -92,7 +93,8 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def _is_abbreviation(text: str, dot: int) -> bool:
+def is_abbreviation(text: str, dot: int) -> bool:
+    """Is the period at ``dot`` part of an abbreviation or an initial, not a sentence's end?"""
     if text[dot] != ".":
         return False
     word_start = dot
@@ -107,8 +109,30 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?\b(?![.,]\d)")
+"""A number with thousands separators, "12,000" or "12 000": comma or space, one kind only."""
+_SCALED = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?) ?(k|thousand|mn|million|bn|billion)\b")
+_SCALE = {"k": 3, "thousand": 3, "mn": 6, "million": 6, "bn": 9, "billion": 9}
+
+
+def canonical_numbers(text: str) -> str:
+    """The text (lower case, as `normalise` leaves it) with each number spelt one way: digits
+    without separators. "12,000", "12 000", "12k" and "12 thousand" all read "12000", "1.5
+    million" reads "1500000"; years ("2015"), dates ("dec. 30") and decimals ("2.5") stay.
+
+    A number is matched however a source or a question writes it, in both the lexicon's
+    passage tokens and a question's terms. "m" is not a scale: "5m" is as often minutes.
+    """
+    text = _GROUPED.sub(lambda m: m[0].replace(",", "").replace(" ", ""), text)
+    return _SCALED.sub(_scaled, text)
+
+
+def _scaled(match: re.Match[str]) -> str:
+    value = Decimal(match[1]).scaleb(_SCALE[match[2]])
+    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
 
 
 def words(text: str) -> list[str]:
-    """Lower-case word tokens of the normalised text; keeps "5,000", "u.s" and "won't" whole."""
-    return _WORD.findall(normalise(text))
+    """Lower-case word tokens of the normalised text, numbers in their canonical form
+    (`canonical_numbers`); keeps "u.s", "2.5" and "won't" whole."""
+    return _WORD.findall(canonical_numbers(normalise(text)))

@@ -42,7 +42,6 @@ async def test_a_number_written_as_in_the_passage_is_found_inline(
     assert query.split()[0] in (await inline_texts(bot, query))[0]
 
 
-@pytest.mark.xfail(strict=True, reason="number matching is the core's (issue 10), not merged yet")
 @pytest.mark.parametrize("query", ["5000 companies", "1250000 subscribers"])
 async def test_a_number_typed_without_separators_is_found_inline(
     bot: BotUnderTest, query: str

@@ -134,3 +134,51 @@ def test_eval_with_variants_prints_a_line_per_kind(
         "variants, other chat",
     ]
     assert all("(3): hit@1" in line for line in lines)  # the answerable question, three times
+
+
+def test_eval_prints_groups_and_json_with_the_same_metrics(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "ferry.txt").write_text(SOURCE, "utf-8")
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {
+            "id": "f1",
+            "kind": "plain",
+            "question": "When will the ferry route close?",
+            "gold_any": ["march 3"],
+        },
+        {
+            "id": "f2",
+            "kind": "chat",
+            "lang": "ur",
+            "gold_each": [["march 3"], ["fuel prices"]],
+            "question": "When will the ferry route close? And what did officials blame?",
+        },
+        {"id": "f3", "kind": "off", "question": "Who painted the Mona Lisa?", "gold_any": []},
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    monkeypatch.setattr("bot.wiring.make_encoder", lambda settings: HashEncoder(dim=256))
+    env = {
+        "SOURCES_DIR": str(tmp_path / "s"),
+        "INDEX_DIR": str(tmp_path / "i"),
+        "MIN_SCORE": "0.05",
+    }
+    assert run(["eval", str(questions), "-q"], monkeypatch, **env) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("3 questions in " + lines[0].split(" in ")[1])
+    assert lines[1].startswith("hit@1 ") and lines[2].startswith("precision of shown excerpts ")
+    assert [line.split(" (")[0] for line in lines[3:]] == [
+        "  kind chat",
+        "  kind off",
+        "  kind plain",
+        "  lang en",
+        "  lang ur",
+    ]
+    assert run(["eval", str(questions), "--json"], monkeypatch, **env) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["metrics"]["questions"] == 3 and set(out["by_lang"]) == {"en", "ur"}
+    assert f"hit@1 {out['metrics']['hit@1']:.3f}" in lines[1]
+    assert 0 <= out["metrics"]["precision"] <= 1 and "variants" not in out

@@ -26,7 +26,7 @@ def test_normalise_matches_the_eval_rules() -> None:
 def test_words_keep_numbers_and_contractions_whole() -> None:
     assert words("About 5,000 firms won’t comply.") == [
         "about",
-        "5,000",
+        "5000",  # one spelling for every way of writing it (tests/test_chat.py)
         "firms",
         "won't",
         "comply",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from embeddings.evaluation.evaluate import Question
 
@@ -73,7 +74,7 @@ def variants(
     questions: Sequence[Question], *, seed: int = 7, copies: int = 3
 ) -> dict[str, list[Question]]:
     """Per kind ("one typo", "two typos", "chat", "other chat"), ``copies`` variants of each
-    answerable question, keeping its id and gold."""
+    answerable question, keeping its id, gold and language."""
     rng = random.Random(seed)
     makers: dict[str, Callable[[str], str]] = {
         "one typo": lambda q: misspell(q, rng, 1),
@@ -84,7 +85,7 @@ def variants(
     answerable = [q for q in questions if q.answerable]
     return {
         kind: [
-            Question(q.id, kind, make(q.question), q.gold_any)
+            replace(q, kind=kind, question=make(q.question))
             for q in answerable
             for _ in range(copies)
         ]

@@ -9,6 +9,7 @@ old quote.
 from __future__ import annotations
 
 from embeddings.models import Answer
+from embeddings.retrieval.chat import split_questions
 from embeddings.retrieval.lexicon import content_terms
 from embeddings.text import normalise
 
@@ -20,7 +21,13 @@ def joined_question(earlier: str, question: str) -> str:
 
 def better_reading(question: str, alone: Answer, joined: Answer) -> Answer:
     """The answer to keep: ``joined`` (to `joined_question`) when it is more confident than
-    ``alone`` and its first quote mentions a content word of ``question``; else ``alone``."""
+    ``alone`` and its first quote mentions a content word of ``question``; else ``alone``.
+
+    When the two read together are two questions (`split_questions`), the follow-up asks one of
+    its own: the joined answer would lead with the earlier question's quote, so ``alone`` wins.
+    """
+    if len(split_questions(joined.question)) > 1:
+        return alone
     if _confidence(joined) > _confidence(alone) and _addresses(joined, question):
         return joined
     return alone

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from embeddings.retrieval.chat import expand_shorthand
 from embeddings.retrieval.lexicon import Lexicon, Query
 from embeddings.text import words
 
@@ -22,8 +23,9 @@ _ASKING = re.compile(
 
 def core(question: str, lexicon: Lexicon) -> str:
     """The question without its chat wrapping ("ngl i'm confused, …", "… asking for my uncle"),
-    which would pull both its vector and its terms away from what it asks."""
-    parts = _CLAUSE.split(question)
+    which would pull both its vector and its terms away from what it asks. Chat shorthand is
+    spelt out first ("y did the govt …" asks "why did the government …")."""
+    parts = _CLAUSE.split(expand_shorthand(question))
     while len(parts) > 1 and _wrapping(parts[0], lexicon):
         parts = parts[1:]
     while len(parts) > 1 and _wrapping(parts[-1], lexicon):
