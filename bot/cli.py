@@ -208,7 +208,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     """Fetches a page as a new source, then updates the index."""
-    from bot.intake import IntakeError, add_from_url
+    from bot.service.intake import IntakeError, add_from_url
     from bot.wiring import fetch_limits, metadata_path
 
     try:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import Settings
-from bot.fetch import FetchLimits
+from bot.service.fetch import FetchLimits
 from embeddings.encoders.base import Encoder, QueryEncoder, WarmsUp
 from embeddings.encoders.e5 import E5Encoder
 from embeddings.encoders.onnx import OnnxEncoder, onnx_available

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.bench.fakeapi.updates import ADMIN, USER
-from bot.telegram.uploads import safe_stem, set_metadata
+from bot.service.sources_dir import safe_stem, set_metadata
 from tests.fakes.harness import BotUnderTest
 from tests.fakes.library import ControlledBuilder
 from tests.test_bot_chat import QUESTION

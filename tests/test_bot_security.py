@@ -20,9 +20,9 @@ from pydantic import SecretStr
 from bot.bench.fakeapi.api import TOKEN, Delay, Drop, Reply
 from bot.bench.fakeapi.updates import ADMIN, GROUP_ID, USER, Json
 from bot.config import Settings
+from bot.service.sources_dir import save_source
 from bot.telegram import texts
 from bot.telegram.app import configure_logging
-from bot.telegram.uploads import save_source
 from tests.fakes.harness import BotUnderTest, bot_settings, eventually, polling_bot
 from tests.fakes.library import ControlledBuilder
 from tests.test_bot_chat import QUESTION, real_builder

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.fetch import FetchError, FetchLimits, fetch_page
+from bot.service.fetch import FetchError, FetchLimits, fetch_page
 from tests.fakes.pages import PageServer
 
 PAGES = Path(__file__).parent / "data" / "pages"

@@ -14,12 +14,9 @@ from pathlib import Path, PurePosixPath
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot.intake import IntakeError, add_from_url
+from bot.service.intake import IntakeError, add_from_url
 from bot.service.service import ReloadError, Stats
-from bot.telegram import texts
-from bot.telegram.render import clip
-from bot.telegram.runtime import Context, Runtime, Tally, message_of, runtime
-from bot.telegram.uploads import (
+from bot.service.sources_dir import (
     UPLOAD_SUFFIXES,
     safe_stem,
     save_source,
@@ -27,6 +24,9 @@ from bot.telegram.uploads import (
     source_files,
     text_problem,
 )
+from bot.telegram import texts
+from bot.telegram.render import clip
+from bot.telegram.runtime import Context, Runtime, Tally, message_of, runtime
 from bot.wiring import fetch_limits, metadata_path
 from embeddings.library import Lru, read_source
 from embeddings.models import BuildReport

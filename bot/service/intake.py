@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.fetch import FetchError, FetchLimits, Resolver, fetch_page, system_resolver
-from bot.telegram.uploads import record_metadata, save_source
+from bot.service.fetch import FetchError, FetchLimits, Resolver, fetch_page, system_resolver
+from bot.service.sources_dir import record_metadata, save_source
 from embeddings.library import decode_page, read_web_page
 from embeddings.models import WebPage
 
