@@ -35,3 +35,14 @@ def test_counted_words() -> None:
     assert counted_words("How many employees does it have?") == "employees"
     assert counted_words("How many firms use BES in Pakistan?") == "firms"
     assert counted_words("Why did they go?") == ""
+
+
+def test_a_count_is_a_number_followed_closely_by_the_counted_thing() -> None:
+    from embeddings.retrieval.answer_types import counts
+    from embeddings.retrieval.lexicon import stem
+
+    companies = frozenset({stem("companies")})
+    assert counts("The move would affect approximately 5,000 companies.", companies, stem)
+    assert counts("about two thousand small companies use it", companies, stem)
+    assert not counts("It will exit on Dec. 30, the company said.", companies, stem)
+    assert not counts("Five years ago companies complained.", companies, stem)

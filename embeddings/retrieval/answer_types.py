@@ -8,6 +8,7 @@ what lets the search say "the sources don't say" to "How much did BlackBerry pay
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import Enum
 
 
@@ -95,6 +96,24 @@ def counted_words(question: str) -> str:
     """What a "how many …" question counts ("employees" in "how many employees does…")."""
     match = _COUNTED.search(question.lower())
     return match[1] if match else ""
+
+
+_COUNT = re.compile(
+    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+    r"thirty|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens)"
+    r"((?:\s+[\w-]+){1,3})",
+    re.I,
+)
+
+
+def counts(text: str, stems: frozenset[str], stem: Callable[[str], str]) -> bool:
+    """Whether ``text`` gives a number of the counted thing: a number followed within three
+    words by a word whose stem is in ``stems`` ("approximately 5,000 companies", "killed 166
+    people")."""
+    for match in _COUNT.finditer(text):
+        if any(stem(w.casefold()) in stems for w in match[2].split()):
+            return True
+    return False
 
 
 def asked_type(question: str) -> AnswerType | None:

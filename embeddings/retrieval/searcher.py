@@ -25,12 +25,13 @@ from embeddings.retrieval.answer_types import (
     AnswerType,
     asked_type,
     counted_words,
+    counts,
 )
 from embeddings.retrieval.coverage import coverage
 from embeddings.retrieval.features import Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
 from embeddings.retrieval.language import Language, asked_type_other, detect
-from embeddings.retrieval.lexicon import Query, content_terms
+from embeddings.retrieval.lexicon import Query, content_terms, stem
 from embeddings.retrieval.query import core, dense_text, words_differ
 from embeddings.retrieval.snapshot import Corpus, Scored
 from embeddings.retrieval.threads import one_blas_thread
@@ -434,7 +435,12 @@ class Searcher:
             counted = [terms.index(t) for t in content_terms(counted_words(question)) if t in terms]
             counted = [j for j in counted if self.corpus.lexicon.weight(terms[j]) > 0.5]
             if counted:
-                ok &= matched[:, counted].max(axis=1) >= COUNTED_MATCH
+                # Best: passages that count that very thing ("5,000 companies"); when none does,
+                # passages with some number that at least speak of it.
+                stems = frozenset(stem(terms[j]) for j in counted)
+                texts = (self.corpus.passages[int(r)].text for r in rows)
+                near = np.fromiter((counts(t, stems, stem) for t in texts), bool, len(rows))
+                ok &= near if near.any() else matched[:, counted].max(axis=1) >= COUNTED_MATCH
         return ok
 
     def _candidates_in(
