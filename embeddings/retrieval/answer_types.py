@@ -101,13 +101,13 @@ def counted_words(question: str) -> str:
 _COUNT = re.compile(
     r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
     r"thirty|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens)"
-    r"((?:\s+[\w-]+){1,3})",
+    r"((?:\s+[\w-]+){1,2})",
     re.I,
 )
 
 
 def counts(text: str, stems: frozenset[str], stem: Callable[[str], str]) -> bool:
-    """Whether ``text`` gives a number of the counted thing: a number followed within three
+    """Whether ``text`` gives a number of the counted thing: a number followed within two
     words by a word whose stem is in ``stems`` ("approximately 5,000 companies", "killed 166
     people")."""
     for match in _COUNT.finditer(text):
