@@ -32,6 +32,7 @@ from embeddings.retrieval.features import Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
 from embeddings.retrieval.language import Language, asked_type_other, detect
 from embeddings.retrieval.lexicon import Query, content_terms, stem
+from embeddings.retrieval.places import with_countries
 from embeddings.retrieval.query import core, dense_text, words_differ
 from embeddings.retrieval.snapshot import Corpus, Scored
 from embeddings.retrieval.threads import one_blas_thread
@@ -184,7 +185,7 @@ class Searcher:
         if not asked:
             return []
         lexicon = self.corpus.lexicon
-        questions = [core(q, lexicon) for q in asked]
+        questions = [with_countries(core(q, lexicon)) for q in asked]
         queries = [lexicon.query(q) for q in questions]
         oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
         cached = ((t, self._term_cache.get(t)) for t in oov)
