@@ -105,39 +105,59 @@ class Searcher:
         asked = [searchable(q) for q in questions]
         questions = [core(q, lexicon) for q in asked]
         queries = [lexicon.query(q) for q in questions]
-        oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
-        cached = ((t, self._term_cache.get(t)) for t in oov)
-        term_vectors = {t: v for t, v in cached if v is not None}
-        missing = [t for t in oov if t not in term_vectors]
         texts = [dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
-        encoded = self.encoder.encode([*texts, *missing])
-        fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
-        for term, vector in fresh.items():
-            self._term_cache.put(term, vector)
-        term_vectors |= fresh
-        vectors = [encoded[i : i + 1] for i in range(len(texts))]
+        vectors, term_vectors = self._encode(texts, queries)
         k = k or self.k
         with one_blas_thread():
-            ranked = [
-                self.rank(q, query, v, term_vectors)
-                for q, query, v in zip(questions, queries, vectors, strict=True)
-            ]
-            unsure = [
-                i
-                for i, r in enumerate(ranked)
-                if self._unsure(r) and words_differ(texts[i], queries[i].text)
-            ]
-            if unsure:
-                content = self.encoder.encode([queries[i].text for i in unsure])
-                for i, v in zip(unsure, content, strict=True):
-                    vectors[i] = np.vstack([vectors[i], v[None, :]])
-                    ranked[i] = self.rank(questions[i], queries[i], vectors[i], term_vectors)
+            ranked = self._cascade(questions, queries, texts, vectors, term_vectors)
             return [
                 self._answer(a, q, query, v[0], r, k)
                 for a, q, query, v, r in zip(
                     asked, questions, queries, vectors, ranked, strict=True
                 )
             ]
+
+    def _encode(
+        self, texts: Sequence[str], queries: Sequence[Query]
+    ) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+        """Each text's vector (a one-row array) and the vectors of the question words the
+        corpus never uses, all in one batched encode; those words' vectors are cached."""
+        oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
+        cached = ((t, self._term_cache.get(t)) for t in oov)
+        term_vectors = {t: v for t, v in cached if v is not None}
+        missing = [t for t in oov if t not in term_vectors]
+        encoded = self.encoder.encode([*texts, *missing])
+        fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
+        for term, vector in fresh.items():
+            self._term_cache.put(term, vector)
+        term_vectors |= fresh
+        return [encoded[i : i + 1] for i in range(len(texts))], term_vectors
+
+    def _cascade(
+        self,
+        questions: Sequence[str],
+        queries: Sequence[Query],
+        texts: Sequence[str],
+        vectors: Sequence[np.ndarray],
+        term_vectors: Mapping[str, np.ndarray],
+    ) -> list[list[Scored]]:
+        """Each question ranked with its own vector; where that leaves a near tie, its content
+        words are embedded (one batch for all) and it is ranked again with both vectors."""
+        ranked = [
+            self.rank(q, query, v, term_vectors)
+            for q, query, v in zip(questions, queries, vectors, strict=True)
+        ]
+        unsure = [
+            i
+            for i, r in enumerate(ranked)
+            if self._unsure(r) and words_differ(texts[i], queries[i].text)
+        ]
+        if unsure:
+            content = self.encoder.encode([queries[i].text for i in unsure])
+            for i, v in zip(unsure, content, strict=True):
+                both = np.vstack([vectors[i], v[None, :]])
+                ranked[i] = self.rank(questions[i], queries[i], both, term_vectors)
+        return ranked
 
     def _unsure(self, ranked: Sequence[Scored]) -> bool:
         """Could the content words' vector change this ranking: is the best passage barely
@@ -182,21 +202,44 @@ class Searcher:
         if not query.terms or not len(self.corpus.passages):
             return []
         c = self.corpus
-        w = self.weights
+        rows, bm25 = self._candidates(query, vectors)
+        terms = list(dict.fromkeys(query.terms))
+        matched = c.terms.matches(terms, rows, term_vectors, c.lexicon.names)
+        score, confidence = self._fuse(question, rows, vectors, terms, matched, bm25)
+        score, confidence = self._gate(question, rows, terms, matched, score, confidence)
+        order = np.argsort(-score, kind="stable")
+        return [Scored(int(rows[i]), float(score[i]), float(confidence[i])) for i in order]
+
+    def _candidates(self, query: Query, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The passage rows to score (dense neighbours and the best BM25 matches), and the BM25
+        score of every passage."""
         rows = self._dense_candidates(vectors)
-        bm25 = c.lexicon.bm25(query)
+        bm25 = self.corpus.lexicon.bm25(query)
         top_bm25 = float(bm25.max()) if bm25.size else 0.0
         if top_bm25 > 0:
             extra = np.argsort(-bm25)[: self.candidates // 2]
             rows = np.union1d(rows, extra[bm25[extra] > 0])
+        return rows, bm25
+
+    def _fuse(
+        self,
+        question: str,
+        rows: np.ndarray,
+        vectors: np.ndarray,
+        terms: list[str],
+        matched: np.ndarray,
+        bm25: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each candidate's fused score (the weighted signals) and its confidence."""
+        c = self.corpus
+        w = self.weights
+        top_bm25 = float(bm25.max()) if bm25.size else 0.0
         passage_sims = c.passage_index.vectors[rows] @ vectors.T
         passage_sim = passage_sims.max(axis=1)
         sentence_sim = self._best_sentences(rows, vectors)
         # Confidence uses the question as asked: its bare content words match off-topic
         # passages too easily ("reset iphone factory settings").
         raw_sentence = self._best_sentences(rows, vectors[:1]) if len(vectors) > 1 else sentence_sim
-        terms = list(dict.fromkeys(query.terms))
-        matched = c.terms.matches(terms, rows, term_vectors, c.lexicon.names)
         weights = np.array([c.lexicon.weight(t) for t in terms], dtype=np.float32)
         cover = coverage(matched, weights)
         lexical = bm25[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows))
@@ -212,6 +255,20 @@ class Searcher:
         # embeds poorly: a bare name like "OpenMedia" sits below the dense floor.
         literal = np.all(matched >= 1.0, axis=1) if terms else np.zeros(len(rows), dtype=bool)
         confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
+        return score, confidence
+
+    def _gate(
+        self,
+        question: str,
+        rows: np.ndarray,
+        terms: list[str],
+        matched: np.ndarray,
+        score: np.ndarray,
+        confidence: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The answer-type gate: a question asking for a date, a number or an amount loses
+        the passages that cannot supply one; another kind only favours those that can."""
+        w = self.weights
         kind = asked_type(question)
         supplied = self._supplies(kind, question, rows, terms, matched)
         if kind in STRICT:
@@ -219,8 +276,7 @@ class Searcher:
             confidence = np.where(supplied, confidence, 0.0)
         elif kind is not None:
             score = score + w.type_match * supplied
-        order = np.argsort(-score, kind="stable")
-        return [Scored(int(rows[i]), float(score[i]), float(confidence[i])) for i in order]
+        return score, confidence
 
     def _defines(self, question: str, rows: np.ndarray) -> np.ndarray:
         """1 for passages that expand an acronym the question names ("What is BES?")."""
