@@ -102,12 +102,7 @@ def load_sources(directory: Path, metadata_file: Path | None = None) -> LoadResu
         The articles, and a reason for each file that was skipped.
     """
     problems: list[str] = []
-    overrides: Mapping[str, Mapping[str, object]] = {}
-    if metadata_file is not None:
-        try:
-            overrides = tomllib.loads(metadata_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            problems.append(f"{metadata_file.name}: metadata ignored ({_reason(exc)})")
+    overrides = _overrides(metadata_file, problems)
     if not directory.is_dir():
         return LoadResult((), (f"{directory}: sources folder not found",))
     articles = []
@@ -118,22 +113,42 @@ def load_sources(directory: Path, metadata_file: Path | None = None) -> LoadResu
         if path.stem in ids:  # one id per stem, or passage keys (and citations) would collide
             problems.append(f"{path.name}: skipped (same id as {ids[path.stem]})")
             continue
-        try:
-            raw = path.read_bytes()
-            text = raw.decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(f"{path.name}: skipped ({_reason(exc)})")
-            continue
-        article = parse_article(path.stem, text, suffix=path.suffix.lower(), path=path)
-        if not article.paragraphs:
-            problems.append(f"{path.name}: skipped (no readable text)")
+        article = _read(path, problems)
+        if article is None:
             continue
         ids[path.stem] = path.name
         extra = overrides.get(path.stem)
         if isinstance(extra, Mapping):
             article = replace(article, info=_override(article.info, extra))
-        articles.append(replace(article, sha256=hashlib.sha256(raw).hexdigest()))
+        articles.append(article)
     return LoadResult(tuple(articles), tuple(problems))
+
+
+def _overrides(metadata_file: Path | None, problems: list[str]) -> Mapping[str, object]:
+    """The metadata file's tables by source id (none, and a problem noted, if unreadable)."""
+    if metadata_file is None:
+        return {}
+    try:
+        return tomllib.loads(metadata_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        problems.append(f"{metadata_file.name}: metadata ignored ({_reason(exc)})")
+        return {}
+
+
+def _read(path: Path, problems: list[str]) -> Article | None:
+    """One source file, cleaned, with the hash of its bytes; None (and a problem noted) when
+    it cannot be read or decoded or has no readable text."""
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path.name}: skipped ({_reason(exc)})")
+        return None
+    article = parse_article(path.stem, text, suffix=path.suffix.lower(), path=path)
+    if not article.paragraphs:
+        problems.append(f"{path.name}: skipped (no readable text)")
+        return None
+    return replace(article, sha256=hashlib.sha256(raw).hexdigest())
 
 
 def _reason(exc: Exception) -> str:
@@ -171,7 +186,25 @@ def parse_article(
         meta.update(html_meta)
     else:
         blocks = _text_blocks(text, meta, markdown=suffix == ".md")
-    title = meta.pop("title", None)
+    paragraphs, title = _body(blocks, meta, meta.pop("title", None))
+    info = SourceInfo(
+        id=source_id,
+        title=title or _fallback_title(paragraphs, source_id),
+        publisher=meta.get("publisher"),
+        author=meta.get("author"),
+        date=meta.get("date") or _date_from_url(meta.get("url")),
+        url=meta.get("url"),
+    )
+    return Article(
+        info=info, path=path or Path(source_id + suffix), paragraphs=tuple(paragraphs), sha256=""
+    )
+
+
+def _body(
+    blocks: Iterable[str], meta: dict[str, str], title: str | None
+) -> tuple[list[str], str | None]:
+    """The body paragraphs in reading order (furniture, headings and repeats dropped; metadata
+    harvested into ``meta``) and the title: ``title``, else the first heading of four words."""
     paragraphs: list[str] = []
     seen: set[str] = set()
     ended = False
@@ -198,17 +231,7 @@ def parse_article(
         paragraphs.append(block)
     if title is not None:
         paragraphs = [p for p in paragraphs if normalise(p) != normalise(title)]
-    info = SourceInfo(
-        id=source_id,
-        title=title or _fallback_title(paragraphs, source_id),
-        publisher=meta.get("publisher"),
-        author=meta.get("author"),
-        date=meta.get("date") or _date_from_url(meta.get("url")),
-        url=meta.get("url"),
-    )
-    return Article(
-        info=info, path=path or Path(source_id + suffix), paragraphs=tuple(paragraphs), sha256=""
-    )
+    return paragraphs, title
 
 
 def _text_blocks(text: str, meta: dict[str, str], *, markdown: bool) -> list[str]:
