@@ -26,7 +26,7 @@ from embeddings.encoders.base import Encoder, KnowsWords
 from embeddings.excerpts.grouping import duplicate_groups
 from embeddings.ingest.fluency import FLUENT, fluency
 from embeddings.ingest.passages import passage_sentences, split_article, text_hash
-from embeddings.ingest.sources import SOURCE_SUFFIXES, load_sources
+from embeddings.ingest.sources import SOURCE_SUFFIXES, LoadResult, load_sources
 from embeddings.lru import Lru
 from embeddings.models import Answer, Article, BuildReport, Passage, SourceSummary
 from embeddings.retrieval.coverage import TermMatcher
@@ -157,29 +157,17 @@ def build_library(
     terms, per_passage = TermMatcher.collect([p.text for p in passages])
 
     source_hashes = {a.info.id: a.sha256 for a in loaded.articles}
-    previous = read_manifest(index_dir / "passages") or {}
-    before = previous.get("extra", {}).get("sources", {}) if isinstance(previous, dict) else {}
+    before = _stored_sources(index_dir)
     stores = {
         "passages": [IndexItem(p.key, p.sha256, p.text) for p in passages],
         "sentences": [IndexItem(f"s{i}", text_hash(t), t) for i, t in enumerate(sentences)],
         "terms": [IndexItem(t, text_hash(t), t) for t in terms],
     }
-    indexes: dict[str, VectorIndex] = {}
-    embedded = 0
-    rebuilt: list[str] = []
-    for name, items in stores.items():
-        if not loaded.articles:  # a missing or emptied folder must not wipe the stored vectors
-            indexes[name] = VectorIndex.empty(encoder.dim)
-            continue
-        extra = {"sources": source_hashes} if name == "passages" else None
-        index, stats = sync_index(
-            index_dir / name, items, encoder, exact_limit=opts.exact_limit, extra=extra
-        )
-        indexes[name] = index
-        embedded += stats.embedded
-        if stats.rebuilt and stats.rebuilt != "missing":
-            rebuilt.append(f"{name}: {stats.rebuilt}")
-
+    if loaded.articles:
+        synced = _sync(index_dir, stores, encoder, opts.exact_limit, source_hashes)
+    else:  # a missing or emptied folder must not wipe the stored vectors
+        synced = _Synced({name: VectorIndex.empty(encoder.dim) for name in stores}, 0, [])
+    indexes = synced.indexes
     corpus = Corpus(
         passages=tuple(passages),
         sources={a.info.id: a.info for a in loaded.articles},
@@ -199,20 +187,64 @@ def build_library(
         ),
     )
     searcher = Searcher(corpus, encoder, k=opts.k, min_score=opts.min_score)
-    report = BuildReport(
-        sources=len(loaded.articles),
-        passages=len(passages),
-        embedded=embedded,
-        seconds=time.perf_counter() - started,
-        added=tuple(sorted(set(source_hashes) - set(before))),
-        changed=tuple(
-            sorted(s for s in source_hashes if s in before and before[s] != source_hashes[s])
-        ),
-        removed=tuple(sorted(set(before) - set(source_hashes))),
-        problems=loaded.problems,
-        rebuilt="; ".join(rebuilt) or None,
-    )
+    report = _report(loaded, len(passages), synced, before, time.perf_counter() - started)
     return IndexedLibrary(loaded.articles, searcher), report
+
+
+def _report(
+    loaded: LoadResult, passages: int, synced: _Synced, before: dict[str, str], seconds: float
+) -> BuildReport:
+    """What the build did: sources added, changed and removed since ``before``, and more."""
+    now = {a.info.id: a.sha256 for a in loaded.articles}
+    return BuildReport(
+        sources=len(loaded.articles),
+        passages=passages,
+        embedded=synced.embedded,
+        seconds=seconds,
+        added=tuple(sorted(set(now) - set(before))),
+        changed=tuple(sorted(s for s in now if s in before and before[s] != now[s])),
+        removed=tuple(sorted(set(before) - set(now))),
+        problems=loaded.problems,
+        rebuilt="; ".join(synced.rebuilt) or None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Synced:
+    """The stores after syncing: their indexes, vectors computed now, why any was rebuilt."""
+
+    indexes: dict[str, VectorIndex]
+    embedded: int
+    rebuilt: list[str]
+
+
+def _stored_sources(index_dir: Path) -> dict[str, str]:
+    """The source hashes the stored index was built from (none when there is no index)."""
+    previous = read_manifest(index_dir / "passages") or {}
+    return previous.get("extra", {}).get("sources", {}) if isinstance(previous, dict) else {}
+
+
+def _sync(
+    index_dir: Path,
+    stores: dict[str, list[IndexItem]],
+    encoder: Encoder,
+    exact_limit: int,
+    source_hashes: dict[str, str],
+) -> _Synced:
+    """Brings each stored index up to date with its items, embedding only what is new."""
+    indexes: dict[str, VectorIndex] = {}
+    embedded = 0
+    rebuilt: list[str] = []
+    for name, items in stores.items():
+        extra = {"sources": source_hashes} if name == "passages" else None
+        index, stats = sync_index(
+            index_dir / name, items, encoder, exact_limit=exact_limit, extra=extra
+        )
+        indexes[name] = index
+        embedded += stats.embedded
+        if stats.rebuilt and stats.rebuilt != "missing":
+            rebuilt.append(f"{name}: {stats.rebuilt}")
+    return _Synced(indexes, embedded, rebuilt)
 
 
 def _sentences(passages: Sequence[Passage]) -> tuple[list[str], np.ndarray]:
