@@ -87,21 +87,37 @@ class TermMatcher:
         matched = np.zeros((len(rows), len(terms)), dtype=np.float32)
         if not len(rows) or not terms:
             return matched
+        self._mark_used(matched, terms, rows)
+        found = [(j, v) for j, t in enumerate(terms) if (v := self.vector(t, extra)) is not None]
+        if found and len(self._vectors):
+            self._mark_close(matched, terms, rows, found, names)
+        return matched
+
+    def _mark_used(self, matched: np.ndarray, terms: Sequence[str], rows: np.ndarray) -> None:
+        """1 where the passage uses the term, or a form of it (the same stem)."""
         stems = [stem(t) for t in terms]
         for i, row in enumerate(rows):
             own = self._stems[row]
             for j, term_stem in enumerate(stems):
                 if term_stem in own:
                     matched[i, j] = 1.0
-        found = [(j, v) for j, t in enumerate(terms) if (v := self.vector(t, extra)) is not None]
-        if not found or not len(self._vectors):
-            return matched
+
+    def _mark_close(
+        self,
+        matched: np.ndarray,
+        terms: Sequence[str],
+        rows: np.ndarray,
+        found: list[tuple[int, np.ndarray]],
+        names: Collection[str],
+    ) -> None:
+        """Where not 1 already, the ramp on the best cosine between each term with a vector
+        (``found``: its column and vector) and the passage's own words and word pairs."""
         columns = np.array([j for j, _ in found], dtype=np.int64)
         segments = [self._passage_rows[int(r)] for r in rows]
         lengths = np.fromiter((len(s) for s in segments), dtype=np.int64, count=len(segments))
         has = np.flatnonzero(lengths)
         if not has.size:
-            return matched
+            return
         # One product over the candidates' own term rows (or over every term, when that is
         # fewer rows), then the best per passage by segment instead of a Python loop.
         flat = np.concatenate([segments[i] for i in has])
@@ -120,7 +136,6 @@ class TermMatcher:
         soft = block != 1.0
         block[soft] = ramp[soft]
         matched[np.ix_(has, columns)] = block
-        return matched
 
 
 def coverage(matched: np.ndarray, weights: np.ndarray) -> np.ndarray:
