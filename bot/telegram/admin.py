@@ -163,7 +163,7 @@ async def _add(update: Update, context: Context, rt: Runtime, pending: Upload) -
     if len(data) > limit:
         await message.reply_text(_too_large(rt))
         return
-    if problem := text_problem(data) or _no_text(pending, data):
+    if problem := text_problem(data, pending.suffix) or _no_text(pending, data):
         await message.reply_text(f"That file cannot be a source: {problem}.")
         return
     save_source(rt.settings.sources_dir, pending.source_id, pending.suffix, data)
