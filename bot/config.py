@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], NoDecode
     ] = ()
 
+    # Long reloads edit their status message with progress: first after `after`, then at most
+    # every `every` seconds (a group may receive about 20 messages a minute, edits included)
+    reload_progress_after_seconds: float = Field(default=3.0, ge=0, le=3600)
+    reload_progress_every_seconds: float = Field(default=3.0, gt=0, le=3600)
+
     log_level: str = "INFO"
 
     @field_validator("admin_user_ids", mode="before")

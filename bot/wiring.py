@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from bot.config import Settings
 from bot.service.fetch import FetchLimits
@@ -15,8 +15,11 @@ from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
 from embeddings.library import IndexedLibrary, Progress, SearchOptions, build_library
 from embeddings.models import BuildReport
 
-IndexBuilder = Callable[[], tuple[IndexedLibrary, BuildReport]]
-"""An `embeddings.library.LibraryBuilder` of the real library (the benchmarks look inside it)."""
+
+class IndexBuilder(Protocol):
+    """An `embeddings.library.LibraryBuilder` of the real library (benchmarks look inside it)."""
+
+    def __call__(self, progress: Progress | None = None) -> tuple[IndexedLibrary, BuildReport]: ...
 
 
 def make_multilingual(settings: Settings, encoder: Encoder) -> QueryEncoder | None:
@@ -54,13 +57,14 @@ def make_builder(
     """A builder that reads SOURCES_DIR and keeps INDEX_DIR up to date, reusing one encoder.
 
     `progress` is called as (what, done, total) while texts are embedded, from the build's
-    thread.
+    thread; a progress callback given to one build takes its place for that build.
     """
     enc = encoder or make_encoder(settings)
     multilingual = make_multilingual(settings, enc) if encoder is None else None
     options = SearchOptions(k=settings.top_k, min_score=settings.min_score)
+    default_progress = progress
 
-    def build() -> tuple[IndexedLibrary, BuildReport]:
+    def build(progress: Progress | None = None) -> tuple[IndexedLibrary, BuildReport]:
         for model in (enc, multilingual):  # load the models while the sources and index are read
             if isinstance(model, WarmsUp):
                 model.warm_up()
@@ -71,7 +75,7 @@ def make_builder(
             metadata_file=settings.metadata_file,
             options=options,
             multilingual=multilingual,
-            progress=progress,
+            progress=progress or default_progress,
         )
 
     return build

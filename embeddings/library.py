@@ -15,7 +15,7 @@ how a follow-up is read (`joined_question`, `better_reading`), and the one bound
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -95,8 +95,14 @@ class Library(Protocol):
         ...
 
 
-LibraryBuilder = Callable[[], tuple[Library, BuildReport]]
-"""Builds (or incrementally rebuilds) a library snapshot; blocking, run it off the event loop."""
+class LibraryBuilder(Protocol):
+    """Builds (or incrementally rebuilds) a library snapshot; blocking, run it off the event loop.
+
+    `progress`, when given, is called as (what, done, total) while texts are embedded, from the
+    thread the build runs in; it must be quick and must not raise.
+    """
+
+    def __call__(self, progress: Progress | None = None) -> tuple[Library, BuildReport]: ...
 
 
 class IndexedLibrary:

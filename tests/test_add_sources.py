@@ -196,3 +196,17 @@ async def test_uploads_without_text_are_refused_and_leave_no_file(
     assert _folder(tmp_path) == before
     await bot.send(bot.api.document("short.txt", b"Nokia opens a factory in Lahore", user=ADMIN))
     assert "Added short: 1 passage indexed." in bot.last(BOSS).text
+
+
+async def test_an_uploaded_page_need_not_be_utf8(bot: BotUnderTest, tmp_path: Path) -> None:
+    page = (PAGES / "harbour_cp1252.html").read_bytes()  # windows-1252, said in <meta>
+    await bot.send(bot.api.document("harbour.html", page, user=ADMIN))
+    assert bot.last(BOSS).text.startswith("Added harbour: ")
+    assert (tmp_path / "sources" / "harbour.html").read_bytes() == page
+    question = "When will the Anchor café serve its last crème brûlée?"
+    await bot.send(bot.api.private(question, user=ADMIN))
+    assert "its last crème brûlée on 30 June" in bot.last(BOSS).text  # decoded as windows-1252
+    await bot.send(
+        bot.api.document("latin.txt", b"Caf\xe9 story\n\nThe caf\xe9 opened.", user=ADMIN)
+    )
+    assert "not UTF-8 text" in bot.last(BOSS).text  # a text file has no way to say its encoding

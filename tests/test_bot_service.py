@@ -89,12 +89,12 @@ async def test_reloads_are_serialised(sources: Path) -> None:
     overlap = False
     inner = FakeBuilder(sources, delay=0.05)
 
-    def builder():  # type: ignore[no-untyped-def]
+    def builder(progress=None):  # type: ignore[no-untyped-def]
         nonlocal running, overlap
         running += 1
         overlap |= running > 1
         try:
-            return inner()
+            return inner(progress)
         finally:
             running -= 1
 
@@ -128,3 +128,28 @@ def test_flood_guard_warns_once_then_drops_then_recovers() -> None:
     assert guard.check(2) is Verdict.ALLOW
     now[0] = 10.0
     assert guard.check(1) is Verdict.ALLOW
+
+
+async def test_build_progress_reaches_the_event_loop_and_cannot_fail_the_reload(
+    sources: Path,
+) -> None:
+    inner = FakeBuilder(sources)
+
+    def builder(progress=None):  # type: ignore[no-untyped-def]
+        for done in range(0, 300, 100):
+            progress("passages", done, 200)  # from the build's thread
+        return inner()
+
+    seen: list[tuple[str, int, int, str]] = []
+
+    def show(what: str, done: int, total: int) -> None:
+        seen.append((what, done, total, threading.current_thread().name))
+        if done == 100:
+            raise RuntimeError("the status message is gone")
+
+    service = StoryService(builder)
+    report = await service.reload(show)
+    assert report.sources == 1 and service.ready
+    main = threading.current_thread().name
+    assert seen == [("passages", d, 200, main) for d in (0, 100, 200)]  # in order, on the loop
+    await service.close()

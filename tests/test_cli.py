@@ -2,13 +2,20 @@
 
 import io
 import json
+import math
+import re
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot import cli
+from bot.wiring import make_builder
+from embeddings.encoders.progress import CHUNK
 from embeddings.library import SearchOptions, build_library
 from tests.fakes.encoder import HashEncoder
+from tests.fakes.harness import bot_settings
+from tests.test_reload_progress import long_article
 
 SOURCE = (
     "Ferry Service Ends On The Northern Route\n\n"
@@ -182,3 +189,44 @@ def test_eval_prints_groups_and_json_with_the_same_metrics(
     assert out["metrics"]["questions"] == 3 and set(out["by_lang"]) == {"en", "ur"}
     assert f"hit@1 {out['metrics']['hit@1']:.3f}" in lines[1]
     assert 0 <= out["metrics"]["precision"] <= 1 and "variants" not in out
+
+
+def test_index_progress_counts_up_to_the_total_for_each_kind_of_text(tmp_path: Path) -> None:
+    settings = bot_settings(tmp_path)
+    settings.sources_dir.mkdir()
+    (settings.sources_dir / "harbour.txt").write_text(long_article(1200), "utf-8")
+    steps: dict[str, list[tuple[int, int]]] = {}
+    _, report = make_builder(
+        settings,
+        HashEncoder(),
+        progress=lambda what, done, total: steps.setdefault(what, []).append((done, total)),
+    )()
+    assert set(steps) == {"passages", "sentences", "terms"}
+    assert steps["passages"][-1] == (report.passages, report.passages)
+    for what, seen in steps.items():
+        counts, totals = [d for d, _ in seen], {t for _, t in seen}
+        assert counts == sorted(counts) and counts[0] == 0, what
+        assert len(totals) == 1 and counts[-1] == totals.pop(), what
+    assert len(steps["passages"]) == 1 + math.ceil(report.passages / CHUNK)  # 0, 256, 512, …
+
+
+def test_index_on_a_terminal_shows_a_bar_per_kind_of_text(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "harbour.txt").write_text(long_article(1200), "utf-8")
+    monkeypatch.setattr("bot.wiring.make_encoder", lambda settings: HashEncoder())
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.chdir(tmp_path)
+    code = run(["index"], monkeypatch, SOURCES_DIR="s", INDEX_DIR="i", ENCODERS="minilm")
+    out, err = capsys.readouterr()
+    passages = int(re.search(r"passages: (\d+)", out)[1])  # type: ignore[index]
+    assert code == 0 and passages >= 500  # fewer embed in a second or two: no bar
+    bar = list(re.finditer(r"embedding passages:[^\r\n]*?(\d+)/(\d+)", err))
+    counts = [int(m[1]) for m in bar]
+    assert len(counts) >= 2 and counts == sorted(counts), err
+    assert counts[0] < counts[-1] == int(bar[-1][2]) == passages
+    assert "embedding sentences" in err and "texts/s" in err
+    capsys.readouterr()
+    assert run(["index"], monkeypatch, SOURCES_DIR="s", INDEX_DIR="i", ENCODERS="minilm") == 0
+    assert "embedding" not in capsys.readouterr().err  # nothing new to embed: no bar

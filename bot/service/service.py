@@ -13,6 +13,7 @@ small cache that a reload empties.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import statistics
 import time
@@ -22,7 +23,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bot.service.batching import AnswerCache, MicroBatcher
-from embeddings.library import Library, LibraryBuilder, better_reading, joined_question
+from embeddings.library import (
+    Library,
+    LibraryBuilder,
+    Progress,
+    better_reading,
+    joined_question,
+)
 from embeddings.models import Answer, BuildReport, SourceSummary
 
 logger = logging.getLogger(__name__)
@@ -154,16 +161,21 @@ class StoryService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._ask_pool, library.ask_many, questions, self._k)
 
-    async def reload(self) -> BuildReport:
+    async def reload(self, progress: Progress | None = None) -> BuildReport:
         """Builds a new library off the loop and swaps it in; one reload at a time.
+
+        Args:
+            progress: called on the event loop as (what, done, total) while the build embeds
+                texts; it must not block. An error in it is logged, never fails the reload.
 
         Raises:
             ReloadError: the build failed; the previous library (if any) keeps serving.
         """
         async with self._reload_lock:
             loop = asyncio.get_running_loop()
+            relay = None if progress is None else _on_loop(loop, progress)
             try:
-                library, report = await loop.run_in_executor(self._build_pool, self._builder)
+                library, report = await loop.run_in_executor(self._build_pool, self._builder, relay)
             except Exception as exc:
                 logger.exception("building the index failed; the previous one keeps serving")
                 raise ReloadError(_describe(exc)) from exc
@@ -209,6 +221,24 @@ class StoryService:
         self._questions += 1
         self._answered += answer.answered
         self._timings.append(seconds)
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop, progress: Progress) -> Progress:
+    """`progress` for the build's thread: each step is handed to `loop` and run there, so the
+    callback sees no other thread; nothing it does can raise into the build."""
+
+    def run(what: str, done: int, total: int) -> None:
+        try:
+            progress(what, done, total)
+        except Exception:
+            logger.exception("showing the build's progress failed; the build goes on")
+
+    def relay(what: str, done: int, total: int) -> None:
+        # RuntimeError: the loop has closed (the bot is stopping), so nobody is watching
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(run, what, done, total)
+
+    return relay
 
 
 def _describe(exc: BaseException) -> str:

@@ -15,9 +15,11 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 
 from embeddings.library import SOURCE_SUFFIXES as READ_SUFFIXES
+from embeddings.library import decode_page
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".html")
 """What an admin may upload (the core also reads .htm files put in the folder by hand)."""
+WEB_SUFFIXES = (".html", ".htm")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
@@ -43,12 +45,18 @@ def source_files(folder: Path, source_id: str) -> list[Path]:
     )
 
 
-def text_problem(data: bytes) -> str | None:
-    """Why `data` cannot be a source (not UTF-8 text), or None."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return f"it is not UTF-8 text (byte {exc.start} is not valid)"
+def text_problem(data: bytes, suffix: str = ".txt") -> str | None:
+    """Why `data` cannot be a source (a text file that is not UTF-8, a binary file), or None.
+
+    A web page may be in any encoding: the loader detects it, as for a page added by URL.
+    """
+    if suffix in WEB_SUFFIXES:
+        text, _ = decode_page(data)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return f"it is not UTF-8 text (byte {exc.start} is not valid)"
     if "\x00" in text:
         return "it is a binary file, not text"
     if not text.strip():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 
 from bot.service.intake import IntakeError, add_from_url
 from bot.service.service import ReloadError, Stats
@@ -25,6 +26,7 @@ from bot.service.sources_dir import (
     text_problem,
 )
 from bot.telegram import texts
+from bot.telegram.progress import ProgressMessage
 from bot.telegram.render import clip
 from bot.telegram.runtime import Context, Runtime, Tally, message_of, runtime
 from bot.wiring import fetch_limits, metadata_path
@@ -64,9 +66,10 @@ async def _admin(update: Update, context: Context) -> Runtime | None:
 async def reload_command(update: Update, context: Context) -> None:
     """/reload: re-read the sources folder, update the index, report what changed."""
     if rt := await _admin(update, context):
-        await message_of(update).reply_text("Re-reading the sources…")
-        if report := await _reload(update, rt):
-            await message_of(update).reply_html(render_report(report))
+        heading = "Re-reading the sources…"
+        status = await message_of(update).reply_text(heading)
+        if report := await _reload(update, rt, status, heading):
+            await _finish(update, status, render_report(report))
 
 
 async def remove_command(update: Update, context: Context) -> None:
@@ -160,7 +163,7 @@ async def _add(update: Update, context: Context, rt: Runtime, pending: Upload) -
     if len(data) > limit:
         await message.reply_text(_too_large(rt))
         return
-    if problem := text_problem(data) or _no_text(pending, data):
+    if problem := text_problem(data, pending.suffix) or _no_text(pending, data):
         await message.reply_text(f"That file cannot be a source: {problem}.")
         return
     save_source(rt.settings.sources_dir, pending.source_id, pending.suffix, data)
@@ -170,13 +173,15 @@ async def _add(update: Update, context: Context, rt: Runtime, pending: Upload) -
             set_metadata(_metadata_path(rt), pending.source_id, pending.caption.strip())
         except ValueError as exc:
             note = f"\n(The caption was not recorded: {html.escape(str(exc))})"
-    if report := await _reload(update, rt):
+    name = f"<code>{html.escape(pending.source_id)}</code>"
+    heading = f"Saved {name}; updating the index…"
+    status = await message.reply_html(heading)
+    if report := await _reload(update, rt, status, heading):
         source_id = pending.source_id
         count = next((s.passages for s in rt.service.sources if s.info.id == source_id), 0)
         passages = f"{count} passage" + ("" if count == 1 else "s")
-        await message.reply_html(
-            f"Added <code>{html.escape(source_id)}</code>: {passages} indexed.{note}\n\n"
-            + render_report(report)
+        await _finish(
+            update, status, f"Added {name}: {passages} indexed.{note}\n\n{render_report(report)}"
         )
 
 
@@ -206,11 +211,12 @@ async def add_command(update: Update, context: Context) -> None:
     except IntakeError as exc:
         await status.edit_text(f"Nothing was added: {exc}.")
         return
-    await status.edit_text("Page saved; updating the index…")
-    if report := await _reload(update, rt):
+    heading = "Page saved; updating the index…"
+    await status.edit_text(heading)
+    if report := await _reload(update, rt, status, heading):
         count = next((s.passages for s in rt.service.sources if s.info.id == added.source_id), 0)
-        await message_of(update).reply_html(render_added(added.metadata, added.source_id, count)
-                                            + "\n\n" + render_report(report))  # fmt: skip
+        await _finish(update, status, render_added(added.metadata, added.source_id, count)
+                                      + "\n\n" + render_report(report))  # fmt: skip
 
 
 def render_added(metadata: dict[str, str], source_id: str, passages: int) -> str:
@@ -244,15 +250,41 @@ def _metadata_path(rt: Runtime) -> Path:
     return rt.settings.sources_metadata or rt.settings.sources_dir / "sources.toml"
 
 
-async def _reload(update: Update, rt: Runtime) -> BuildReport | None:
-    """Reloads; on failure tells the admin (the old index keeps serving) and returns None."""
+async def _reload(
+    update: Update, rt: Runtime, status: Message | None = None, heading: str = ""
+) -> BuildReport | None:
+    """Reloads; on failure tells the admin (the old index keeps serving) and returns None.
+
+    A reload that takes a while shows its progress under `heading` in the `status` message,
+    which the failure (or the caller, with the result) then replaces.
+    """
+    after = rt.settings.reload_progress_after_seconds
+    every = rt.settings.reload_progress_every_seconds
     try:
-        return await rt.service.reload()
+        if status is None:
+            return await rt.service.reload()
+        async with ProgressMessage(status, heading, after=after, every=every) as shown:
+            return await rt.service.reload(shown.update)
     except ReloadError as exc:
-        await message_of(update).reply_text(
-            f"The reload failed: {exc}\nThe previous index keeps answering questions."
+        await _finish(
+            update,
+            status,
+            f"The reload failed: {html.escape(str(exc))}\n"
+            "The previous index keeps answering questions.",
         )
         return None
+
+
+async def _finish(update: Update, status: Message | None, text: str) -> None:
+    """Replaces the status message with `text` (HTML); sends it anew when there is no status
+    message or it cannot be edited (the admin deleted it, say)."""
+    if status is not None:
+        try:
+            await status.edit_text(text)
+            return
+        except BadRequest as exc:
+            logger.warning("could not edit the status message (%s); sending the result", exc)
+    await message_of(update).reply_html(text)
 
 
 # --- what admins read ---------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from embeddings.library import Library
+from embeddings.library import Library, LibraryBuilder, Progress
 from embeddings.models import Answer, BuildReport, Excerpt, SourceInfo, SourceSummary
 
 _WORD = re.compile(r"[a-z0-9]{3,}")
@@ -117,7 +117,7 @@ class FakeBuilder:
         self.builds = 0
         self._seen: dict[str, int] = {}
 
-    def __call__(self) -> tuple[Library, BuildReport]:
+    def __call__(self, progress: Progress | None = None) -> tuple[Library, BuildReport]:
         started = time.perf_counter()
         if self.delay:
             time.sleep(self.delay)
@@ -147,17 +147,17 @@ class FakeBuilder:
 class ControlledBuilder:
     """Wraps any `LibraryBuilder` (e.g. the real one) so a test can slow it down or make it fail."""
 
-    def __init__(self, inner: Callable[[], tuple[Library, BuildReport]]) -> None:
+    def __init__(self, inner: LibraryBuilder) -> None:
         self.inner = inner
         self.delay = 0.0
         self.fail: Exception | None = None
         self.builds = 0
 
-    def __call__(self) -> tuple[Library, BuildReport]:
+    def __call__(self, progress: Progress | None = None) -> tuple[Library, BuildReport]:
         if self.delay:
             time.sleep(self.delay)
         if self.fail is not None:
             error, self.fail = self.fail, None
             raise error
         self.builds += 1
-        return self.inner()
+        return self.inner(progress)
