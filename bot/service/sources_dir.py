@@ -70,21 +70,28 @@ def save_source(folder: Path, source_id: str, suffix: str, data: bytes) -> Path:
     The bytes go to a temporary file that is flushed to disk and renamed over the target, so
     a crash leaves the old source or the new one, never half of it.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{source_id}{suffix}"
-    temporary = folder / f".{source_id}.{uuid.uuid4().hex}.upload.tmp"  # dotfiles are not read
+    write_atomically(target, data)
+    for old in source_files(folder, source_id):
+        if old.name != target.name:
+            old.unlink()
+    return target
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Writes ``data`` to a new file beside ``path``, flushes it to disk and renames it over
+    ``path``: a crash leaves the old file or the new one, never half of it. The temporary file
+    is a dotfile, which the sources loader never reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with temporary.open("xb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        temporary.replace(target)
+        temporary.replace(path)
     finally:
         temporary.unlink(missing_ok=True)
-    for old in source_files(folder, source_id):
-        if old.name != target.name:
-            old.unlink()
-    return target
 
 
 def set_metadata(path: Path, source_id: str, caption: str) -> None:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import pickle
-import uuid
 from pathlib import Path
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
+from bot.service.sources_dir import write_atomically
 from bot.telegram.runtime import RUNTIME_KEY, Memory, Runtime
 
 logger = logging.getLogger(__name__)
@@ -162,15 +161,5 @@ def _dump(memory: Memory) -> bytes:
 
 
 def _write(path: Path, blob: bytes) -> None:
-    """Writes `blob` to a new file beside `path`, flushes it to disk and renames it over `path`:
-    a crash leaves the old state or the new one, never a torn file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with temporary.open("wb") as file:
-            file.write(blob)
-            file.flush()
-            os.fsync(file.fileno())
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    """A crash while saving leaves the old state or the new one, never a torn file."""
+    write_atomically(path, blob)
