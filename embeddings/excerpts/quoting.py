@@ -22,6 +22,11 @@ class ExcerptMaker:
     def __init__(self, corpus: Corpus, weights: Weights | None = None) -> None:
         self.corpus = corpus
         self.weights = weights or Weights()
+        self._stems: dict[int, frozenset[str]] = {}
+        """Each quoted sentence's content-word stems, by sentence row: the corpus is immutable,
+        and tokenising the same sentences again for every question was a tenth of an answer's
+        Python time. Grows to at most the sentences ever quoted (one frozenset each)."""
+        self._supplies: dict[tuple[int, AnswerType], bool] = {}
 
     def make(
         self,
@@ -104,7 +109,7 @@ class ExcerptMaker:
         sentences = [c.sentences[int(r)] for r in rows]
         if not sentences:
             return passage.text, ()
-        scores = self._sentence_scores(rows, sentences, query, vector, kind, e5_vector)
+        scores = self._sentence_scores(rows, query, vector, kind, e5_vector)
         best = int(np.argmax(scores))
         chosen = [
             i for i in np.argsort(-scores)[:2] if scores[i] >= scores[best] - HIGHLIGHT_MARGIN
@@ -120,7 +125,6 @@ class ExcerptMaker:
     def _sentence_scores(
         self,
         rows: np.ndarray,
-        sentences: Sequence[str],
         query: Query | None,
         vector: np.ndarray | None,
         kind: AnswerType | None,
@@ -136,20 +140,32 @@ class ExcerptMaker:
             dense = np.zeros(len(rows), dtype=np.float32)
         stems = {stem(t) for t in query.terms} if query is not None else set()
         lexical = np.array(
-            [
-                len(stems & {stem(t) for t in content_terms(s)}) / max(1, len(stems))
-                for s in sentences
-            ],
+            [len(stems & self._sentence_stems(int(r))) / max(1, len(stems)) for r in rows],
             dtype=np.float32,
         )
         bonus = np.array(
             [
-                w.highlight_type if kind is not None and supplies(s, kind) else 0.0
-                for s in sentences
+                w.highlight_type if kind is not None and self._supplied(int(r), kind) else 0.0
+                for r in rows
             ],
             dtype=np.float32,
         )
         return np.asarray(dense, dtype=np.float32) + w.highlight_lexical * lexical + bonus
+
+    def _sentence_stems(self, row: int) -> frozenset[str]:
+        # Threads may compute one row twice and store equal values: harmless, so no lock.
+        found = self._stems.get(row)
+        if found is None:
+            found = frozenset(stem(t) for t in content_terms(self.corpus.sentences[row]))
+            self._stems[row] = found
+        return found
+
+    def _supplied(self, row: int, kind: AnswerType) -> bool:
+        found = self._supplies.get((row, kind))
+        if found is None:
+            found = supplies(self.corpus.sentences[row], kind)
+            self._supplies[(row, kind)] = found
+        return found
 
 
 def _verbatim(text: str, sentences: Sequence[str], lo: int, hi: int) -> str:

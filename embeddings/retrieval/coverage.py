@@ -42,7 +42,13 @@ class TermMatcher:
         passage_stems: Sequence[frozenset[str]],
     ) -> None:
         self._row = {t: i for i, t in enumerate(terms)}
-        self._prefix = np.array([t[:NAME_PREFIX] for t in terms], dtype=object)
+        # Prefixes as integers: comparing an int array is ~10x cheaper than an object array.
+        self._prefix_ids: dict[str, int] = {}
+        self._prefix = np.fromiter(
+            (self._prefix_ids.setdefault(t[:NAME_PREFIX], len(self._prefix_ids)) for t in terms),
+            dtype=np.int64,
+            count=len(terms),
+        )
         self._vectors = vectors
         self._passage_rows = passage_term_rows
         self._stems = passage_stems
@@ -128,7 +134,8 @@ class TermMatcher:
             sims = (self._vectors @ asked)[flat]
         for col, (j, _) in enumerate(found):
             if terms[j] in names:
-                sims[self._prefix[flat] != terms[j][:NAME_PREFIX], col] = -1.0
+                prefix = self._prefix_ids.get(terms[j][:NAME_PREFIX], -1)
+                sims[self._prefix[flat] != prefix, col] = -1.0
         starts = np.concatenate(([0], np.cumsum(lengths[has])[:-1]))
         best = np.maximum.reduceat(sims, starts)
         ramp = np.clip((best.astype(np.float64) - SOFT_LOW) / (SOFT_HIGH - SOFT_LOW), 0.0, 1.0)

@@ -110,6 +110,8 @@ def detect(text: str) -> Language:
 
 def _main_script(text: str) -> str | None:
     """The code of the non-Latin script that holds at least `NON_LATIN_SHARE` of the letters."""
+    if text.isascii():  # most questions: no letter of any script in `_SCRIPTS`, no name look-ups
+        return None
     counts: dict[str, int] = {}
     letters = 0
     for char in text:

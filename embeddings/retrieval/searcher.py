@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -132,6 +133,7 @@ class Searcher:
         self._excerpts = ExcerptMaker(corpus, self.weights)
         self._term_cache: Lru[str, np.ndarray] = Lru(4096)
         """Vectors of question words the corpus never uses: chats repeat their words."""
+        self._query_check: tuple[Encoder | None, bool] = (None, False)
         self._fluent = np.array(
             [corpus.fluent.get(p.source_id, True) for p in corpus.passages], dtype=np.float64
         )
@@ -175,9 +177,18 @@ class Searcher:
         return [o for o in out if o is not None]
 
     def _encode_questions(self, texts: Sequence[str]) -> np.ndarray:
-        if isinstance(self.encoder, QueryEncoder):
-            return self.encoder.encode_queries(texts)
+        if self._takes_queries():
+            return cast(QueryEncoder, self.encoder).encode_queries(texts)
         return self.encoder.encode(texts)
+
+    def _takes_queries(self) -> bool:
+        """Is the main encoder a `QueryEncoder` (e5 alone)? Checked once per encoder: a
+        runtime protocol check walks the protocol's members on every call."""
+        encoder, answer = self._query_check
+        if encoder is not self.encoder:
+            encoder, answer = self.encoder, isinstance(self.encoder, QueryEncoder)
+            self._query_check = (encoder, answer)  # one assignment: safe to race
+        return answer
 
     def _ask_english(
         self, asked: Sequence[str], e5: Sequence[np.ndarray | None], k: int
@@ -192,8 +203,9 @@ class Searcher:
         term_vectors = {t: v for t, v in cached if v is not None}
         missing = [t for t in oov if t not in term_vectors]
         texts = [dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
-        if isinstance(self.encoder, QueryEncoder):  # e5 alone: questions take its query prefix
-            encoded = np.vstack([self.encoder.encode_queries(texts), self.encoder.encode(missing)])
+        if self._takes_queries():  # e5 alone: questions take its query prefix
+            prefixed = cast(QueryEncoder, self.encoder).encode_queries(texts)
+            encoded = np.vstack([prefixed, self.encoder.encode(missing)])
         else:
             encoded = self.encoder.encode([*texts, *missing])
         fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
