@@ -52,15 +52,23 @@ def _slug(name: str) -> str:
 
 
 def make_builder(
-    settings: Settings, encoder: Encoder | None = None, progress: Progress | None = None
+    settings: Settings,
+    encoder: Encoder | None = None,
+    progress: Progress | None = None,
+    *,
+    multilingual: QueryEncoder | None = None,
 ) -> IndexBuilder:
-    """A builder that reads SOURCES_DIR and keeps INDEX_DIR up to date, reusing one encoder.
+    """A builder that reads SOURCES_DIR and keeps INDEX_DIR up to date, reusing its encoders.
 
-    `progress` is called as (what, done, total) while texts are embedded, from the build's
-    thread; a progress callback given to one build takes its place for that build.
+    With no `encoder`, both come from the settings (`make_encoder`, `make_multilingual`).
+    With one, only it is used, unless `multilingual` is given too (the benchmarks pass the
+    pair that ENCODERS would make, to time the models the bot runs). `progress` is called as
+    (what, done, total) while texts are embedded, from the build's thread; a progress callback
+    given to one build takes its place for that build.
     """
     enc = encoder or make_encoder(settings)
-    multilingual = make_multilingual(settings, enc) if encoder is None else None
+    if encoder is None:
+        multilingual = make_multilingual(settings, enc)
     options = SearchOptions(k=settings.top_k, min_score=settings.min_score)
     default_progress = progress
 

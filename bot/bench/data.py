@@ -10,6 +10,7 @@ import json
 import random
 import re
 from collections.abc import Iterable, Sequence
+from itertools import zip_longest
 from pathlib import Path
 
 from embeddings.evaluation.variants import chat, misspell
@@ -37,14 +38,15 @@ _WORD = re.compile(r"[A-Za-z]{5,}")
 
 
 def base_questions(files: Iterable[Path]) -> list[str]:
-    """The questions of these evaluation files (JSON lines with a "question"), or a few
+    """The questions of these evaluation files (JSON lines with a "question"), taken from each
+    file in turn (so that the first ``n`` mix them all, other languages included), or a few
     built-in ones when there are none."""
-    found: list[str] = []
+    per_file: list[list[str]] = []
     for path in files:
         if path.is_file():
-            for line in path.read_text("utf-8").splitlines():
-                if line.strip():
-                    found.append(str(json.loads(line)["question"]))
+            lines = path.read_text("utf-8").splitlines()
+            per_file.append([str(json.loads(line)["question"]) for line in lines if line.strip()])
+    found = [q for turn in zip_longest(*per_file) for q in turn if q is not None]
     return list(dict.fromkeys(found)) or list(FALLBACK_QUESTIONS)
 
 

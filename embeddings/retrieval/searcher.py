@@ -138,6 +138,11 @@ class Searcher:
             [corpus.fluent.get(p.source_id, True) for p in corpus.passages], dtype=np.float64
         )
 
+    def reads_in_other_language(self, question: str) -> bool:
+        """Is this question ranked by the multilingual encoder instead of the main one (it is
+        not English, and there is a multilingual encoder)? The benchmarks time its floor."""
+        return self.multilingual is not None and not detect(searchable(question)).english
+
     def ask_many(self, questions: Sequence[str], k: int | None = None) -> list[Answer]:
         """Answers each question; one batched encode for all of them."""
         return [answer for answer, _ in self.explain_many(questions, k)]
@@ -158,6 +163,7 @@ class Searcher:
         k = k or self.k
         asked = [searchable(q) for q in questions]
         languages = [detect(q) for q in asked]
+        # as `reads_in_other_language` decides
         foreign = [i for i, lang in enumerate(languages) if not lang.english and self.multilingual]
         english = [i for i in range(len(asked)) if i not in set(foreign)]
         # e5 reads the questions that are not English; English ones only when it has a weight.
