@@ -87,13 +87,21 @@ weights, more than the 32 MB L3 cache; a batch pays that once and is then comput
 about 1.5 ms a question. So batching can save at most the ceiling shown in section 2, about
 2x, not 5x. An int8 graph is 2.5-3x faster per question, but its vectors fall to cosine
 0.985-0.990 against torch, below the 0.999 the issue requires, so it is not used. After the
-encode, ranking, excerpts and HTML cost 1-2 ms of single-threaded Python and NumPy, which
-against a 3-5 ms floor is the rest of the overhead ratio. That work is slower right after an
-encode than back to back (measured on the same questions with their vectors cached: 1.2 ms back
-to back, 2.1 ms after an unrelated encode, 1.9 ms after a 3 ms sleep): the forward pass leaves
-the caches cold, as a question arriving after a quiet spell does. The torch encode the issue
-took as the floor is 2-3x slower than ONNX Runtime's; against it the whole answer costs less
-than one bare encode.
+encode, an English answer's ranking, excerpts and HTML cost about 0.8 ms of single-threaded
+Python and NumPy back to back, and the service's hop to its worker thread 0.2 ms (measured with
+the question's vectors cached, extra and old hold-out questions); but that work is slower right
+after an encode (1.5 ms) or a 4 ms sleep (1.3 ms): the forward pass, or a quiet spell, leaves
+the caches cold, as for any question arriving alone. About one English question in five also
+embeds its content words (a second encode, when the first ranking is a near tie), and some
+embed words the sources never use alongside the question; the median English answer is about
+2 ms above its bare encode against a 3 ms floor, so 1.3x would need the ranking itself to be
+several times faster (compiled, say), not trimmed. A question in another language costs one
+e5 encode, 4-6x MiniLM's, and little else, so its ratio is near 1. The torch encode the issue
+took as the floor is 2-3x slower than ONNX Runtime's; against it an English answer costs less
+than one bare encode, a non-English one (e5's encode) about three. e5's build rate is measured
+on the synthetic paragraphs (about 27 words); real seed paragraphs (over 30 words) embed at
+about 60% of the synthetic ones' rate (32 vs 52 a second on 2 threads), so the projected e5
+build is a lower bound.
 """
 
 
