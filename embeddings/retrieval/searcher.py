@@ -255,10 +255,7 @@ class Searcher:
         assert c.e5_passage_index is not None and c.e5_sentence_index is not None
         with one_blas_thread():
             rows = self._candidates_in(c.e5_passage_index, c.e5_sentence_index, vector[None, :])
-            sims = np.maximum(
-                c.e5_passage_index.vectors[rows] @ vector,
-                self._best_sentences(rows, vector[None, :], c.e5_sentence_index.vectors),
-            )
+            sims = self._e5_similarity(rows, vector)
             kind = asked_type_other(asked)
             supplied = self._supplies(kind, "", rows, [], np.zeros((len(rows), 0)))
             w = self.weights
@@ -380,11 +377,7 @@ class Searcher:
         f["type_ok"] = supplied.astype(np.float64)
         f["fluent"] = self._fluent[rows]
         if e5_vector is not None and c.e5_passage_index is not None:
-            assert c.e5_sentence_index is not None
-            e5 = np.maximum(
-                c.e5_passage_index.vectors[rows] @ e5_vector,
-                self._best_sentences(rows, e5_vector[None, :], c.e5_sentence_index.vectors),
-            )
+            e5 = self._e5_similarity(rows, e5_vector)
             f["e5"] = minmax(e5)
             focus_e5 = float(e5.max())
         else:
@@ -473,6 +466,16 @@ class Searcher:
             s_rows = sentences.search(v[None, :], self.candidates * 2)[1]
             found.append(self.corpus.sentence_owner[s_rows.ravel()])
         return np.unique(np.concatenate(found)).astype(np.int64)
+
+    def _e5_similarity(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """For each passage row, the multilingual encoder's similarity to ``vector``: the best
+        of the passage and its best sentence."""
+        c = self.corpus
+        assert c.e5_passage_index is not None and c.e5_sentence_index is not None
+        return np.maximum(
+            c.e5_passage_index.vectors[rows] @ vector,
+            self._best_sentences(rows, vector[None, :], c.e5_sentence_index.vectors),
+        )
 
     def _best_sentences(
         self, rows: np.ndarray, vectors: np.ndarray, table: np.ndarray | None = None
