@@ -164,8 +164,9 @@ class Searcher:
         asked = [searchable(q) for q in questions]
         languages = [detect(q) for q in asked]
         # as `reads_in_other_language` decides
-        foreign = [i for i, lang in enumerate(languages) if not lang.english and self.multilingual]
-        english = [i for i in range(len(asked)) if i not in set(foreign)]
+        other = [not lang.english and self.multilingual is not None for lang in languages]
+        foreign = [i for i, o in enumerate(other) if o]
+        english = [i for i, o in enumerate(other) if not o]
         # e5 reads the questions that are not English; English ones only when it has a weight.
         needs_e5 = foreign + (english if self.weights.e5 > 0 else [])
         e5_vectors: dict[int, np.ndarray] = {}
