@@ -1,11 +1,13 @@
 """Question to ranked, grouped, highlighted excerpts: the retrieval core.
 
     encoder ─► dense (FAISS, passages and sentences) ─┐
-    lexicon ─► BM25 + soft term coverage ─────────────┼─► fuse ─► abstain ─► group ─► highlight
+    lexicon ─► BM25 + soft term coverage ─────────────┼─► fuse ─► gates ─► group ─► highlight
     question ─► answer type ──────────────────────────┘
 
-Every signal is a number in [0, 1]; the fused score is a weighted sum. A candidate only counts
-as an answer when its confidence clears the cut-off (see docs/RETRIEVAL.md for the calibration).
+Every feature is a number in [0, 1]; the fused score is a weighted sum (`Weights`). A candidate
+only counts as an answer when it passes the gates: the answer type, the off-topic floor on its
+confidence and the answerability model (see docs/RETRIEVAL.md for the calibration). A question
+that is not English is ranked by the multilingual encoder instead (`Searcher.explain_many`).
 """
 
 from __future__ import annotations
