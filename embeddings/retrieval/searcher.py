@@ -1,11 +1,13 @@
 """Question to ranked, grouped, highlighted excerpts: the retrieval core.
 
     encoder ─► dense (FAISS, passages and sentences) ─┐
-    lexicon ─► BM25 + soft term coverage ─────────────┼─► fuse ─► abstain ─► group ─► highlight
+    lexicon ─► BM25 + soft term coverage ─────────────┼─► fuse ─► gates ─► group ─► highlight
     question ─► answer type ──────────────────────────┘
 
-Every signal is a number in [0, 1]; the fused score is a weighted sum. A candidate only counts
-as an answer when its confidence clears the cut-off (see docs/RETRIEVAL.md for the calibration).
+Every feature is a number in [0, 1]; the fused score is a weighted sum (`Weights`). A candidate
+only counts as an answer when it passes the gates: the answer type, the off-topic floor on its
+confidence and the answerability model (see docs/RETRIEVAL.md for the calibration). A question
+that is not English is ranked by the multilingual encoder instead (`Searcher.explain_many`).
 """
 
 from __future__ import annotations
@@ -164,8 +166,9 @@ class Searcher:
         asked = [searchable(q) for q in questions]
         languages = [detect(q) for q in asked]
         # as `reads_in_other_language` decides
-        foreign = [i for i, lang in enumerate(languages) if not lang.english and self.multilingual]
-        english = [i for i in range(len(asked)) if i not in set(foreign)]
+        other = [not lang.english and self.multilingual is not None for lang in languages]
+        foreign = [i for i, o in enumerate(other) if o]
+        english = [i for i, o in enumerate(other) if not o]
         # e5 reads the questions that are not English; English ones only when it has a weight.
         needs_e5 = foreign + (english if self.weights.e5 > 0 else [])
         e5_vectors: dict[int, np.ndarray] = {}
@@ -255,10 +258,7 @@ class Searcher:
         assert c.e5_passage_index is not None and c.e5_sentence_index is not None
         with one_blas_thread():
             rows = self._candidates_in(c.e5_passage_index, c.e5_sentence_index, vector[None, :])
-            sims = np.maximum(
-                c.e5_passage_index.vectors[rows] @ vector,
-                self._best_sentences(rows, vector[None, :], c.e5_sentence_index.vectors),
-            )
+            sims = self._e5_similarity(rows, vector)
             kind = asked_type_other(asked)
             supplied = self._supplies(kind, "", rows, [], np.zeros((len(rows), 0)))
             w = self.weights
@@ -380,11 +380,7 @@ class Searcher:
         f["type_ok"] = supplied.astype(np.float64)
         f["fluent"] = self._fluent[rows]
         if e5_vector is not None and c.e5_passage_index is not None:
-            assert c.e5_sentence_index is not None
-            e5 = np.maximum(
-                c.e5_passage_index.vectors[rows] @ e5_vector,
-                self._best_sentences(rows, e5_vector[None, :], c.e5_sentence_index.vectors),
-            )
+            e5 = self._e5_similarity(rows, e5_vector)
             f["e5"] = minmax(e5)
             focus_e5 = float(e5.max())
         else:
@@ -473,6 +469,16 @@ class Searcher:
             s_rows = sentences.search(v[None, :], self.candidates * 2)[1]
             found.append(self.corpus.sentence_owner[s_rows.ravel()])
         return np.unique(np.concatenate(found)).astype(np.int64)
+
+    def _e5_similarity(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """For each passage row, the multilingual encoder's similarity to ``vector``: the best
+        of the passage and its best sentence."""
+        c = self.corpus
+        assert c.e5_passage_index is not None and c.e5_sentence_index is not None
+        return np.maximum(
+            c.e5_passage_index.vectors[rows] @ vector,
+            self._best_sentences(rows, vector[None, :], c.e5_sentence_index.vectors),
+        )
 
     def _best_sentences(
         self, rows: np.ndarray, vectors: np.ndarray, table: np.ndarray | None = None
