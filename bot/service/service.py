@@ -18,7 +18,7 @@ import logging
 import statistics
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -150,12 +150,6 @@ class StoryService:
             self.ask(question), self.ask(joined_question(earlier, question))
         )
         return better_reading(question, alone, joined)
-
-    async def ask_many(self, questions: Sequence[str]) -> list[Answer]:
-        """Answers several questions with one batched search, in a worker thread."""
-        library = self.library  # a reload may swap it meanwhile; this search keeps its snapshot
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._ask_pool, library.ask_many, questions, self._k)
 
     async def _run_batch(self, library: Library, questions: list[str]) -> list[Answer]:
         loop = asyncio.get_running_loop()
