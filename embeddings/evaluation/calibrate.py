@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from embeddings.evaluation.evaluate import Question
 from embeddings.library import IndexedLibrary
@@ -91,8 +91,4 @@ def calibrate(
     )
 
 
-def with_threshold(model: GateModel, threshold: float) -> GateModel:
-    return replace(model, threshold=threshold)
-
-
-__all__ = ["GATE_FEATURES", "Calibration", "calibrate", "gate_samples", "with_threshold"]
+__all__ = ["GATE_FEATURES", "Calibration", "calibrate", "gate_samples"]

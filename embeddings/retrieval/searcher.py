@@ -380,11 +380,7 @@ class Searcher:
         f["type_ok"] = supplied.astype(np.float64)
         f["fluent"] = self._fluent[rows]
         if e5_vector is not None and c.e5_passage_index is not None:
-            e5 = self._e5_similarity(rows, e5_vector)
-            f["e5"] = minmax(e5)
-            focus_e5 = float(e5.max())
-        else:
-            focus_e5 = 0.0
+            f["e5"] = minmax(self._e5_similarity(rows, e5_vector))
         score = (
             w.passage * f["passage"]
             + w.sentence * f["sentence"]
@@ -408,7 +404,6 @@ class Searcher:
             "focus_known": _focus_known(
                 matched, weights, [c.lexicon.is_word(t) for t in terms], c.lexicon.max_idf
             ),
-            "e5_top": focus_e5,
         }
         return Ranking(rows, score, confidence, f, focus).sorted()
 
