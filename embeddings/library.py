@@ -24,7 +24,12 @@ import numpy as np
 
 from embeddings.encoders.base import Encoder, KnowsWords, QueryEncoder
 from embeddings.encoders.progress import Progress, ProgressEncoder
-from embeddings.excerpts.grouping import duplicate_groups
+from embeddings.excerpts.grouping import (
+    SAME_STATEMENT_E5,
+    SAME_STATEMENT_MINILM,
+    duplicate_groups,
+    fluent_twins,
+)
 from embeddings.ingest.fluency import FLUENT, fluency
 from embeddings.ingest.html import decode_html, extract_page
 from embeddings.ingest.passages import passage_sentences, split_article, text_hash
@@ -215,6 +220,13 @@ def build_library(
             rebuilt.append(f"{name}: {stats.rebuilt}")
 
     fluent = {a.info.id: fluency(a.paragraphs) >= FLUENT for a in loaded.articles}
+    e5_sentences = indexes.get("e5-sentences", indexes["sentences"] if multilingual else None)
+    fluent_rows = np.array([fluent[p.source_id] for p in passages], dtype=bool)
+    twins = (
+        fluent_twins(e5_sentences, owners, fluent_rows, SAME_STATEMENT_E5)
+        if e5_sentences is not None
+        else fluent_twins(indexes["sentences"], owners, fluent_rows, SAME_STATEMENT_MINILM)
+    )
     corpus = Corpus(
         passages=tuple(passages),
         sources={a.info.id: a.info for a in loaded.articles},
@@ -227,15 +239,14 @@ def build_library(
         lexicon=lexicon,
         terms=TermMatcher.build(terms, indexes["terms"].vectors, per_passage),
         fluent=fluent,
+        fluent_twins=twins,
         duplicates=duplicate_groups(
             indexes["passages"].vectors,
             [p.source_id for p in passages],
             [p.text for p in passages],
         ),
         e5_passage_index=indexes.get("e5-passages", indexes["passages"] if multilingual else None),
-        e5_sentence_index=indexes.get(
-            "e5-sentences", indexes["sentences"] if multilingual else None
-        ),
+        e5_sentence_index=e5_sentences,
     )
     searcher = Searcher(
         corpus, encoder, k=opts.k, min_score=opts.min_score, multilingual=multilingual

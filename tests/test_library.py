@@ -214,3 +214,50 @@ def test_a_group_quotes_its_fluent_copy(tmp_path: Path) -> None:
     first = library.ask("When will the ferry company close the northern route?").excerpts[0]
     assert first.source.id == "clean"
     assert [a.id for a in first.also_in] == ["spun"]
+
+
+def test_a_spun_restatement_gives_way_to_the_fluent_one_outside_any_group(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    folder.mkdir()
+    spun = (
+        "A supervision asked a smartphone builder to give it entrance to a servers of a association. "
+        "A pierce comes after a gauge was directed usually during a BES servers, a association said. "
+    )
+    fact = "The northern ferry route will close on March 3."  # under 12 words: no shared run
+    (folder / "clean.txt").write_text(
+        f"Clean Copy Of The Ferry Story\n\n{CLEAN_PROSE} {fact}\n\n{CLEAN_PROSE}", "utf-8"
+    )
+    (folder / "spun.txt").write_text(
+        f"Spun Copy Of The Ferry Story\n\n{spun * 8}\n\n{fact} {spun}", "utf-8"
+    )
+    library, _ = build(folder, tmp_path / "index")
+    searcher = library.searcher  # type: ignore[attr-defined]
+    corpus = searcher.corpus
+    spun_row = next(
+        i for i, p in enumerate(corpus.passages) if p.source_id == "spun" and fact in p.text
+    )
+    assert spun_row not in {r for d in corpus.duplicates for r in d}  # no near-duplicate
+    answer = library.ask("When will the northern ferry route close?")
+    first = answer.excerpts[0]
+    assert first.source.id == "clean" and fact in first.highlight
+    assert not first.machine_rewritten
+    assert "spun" in [a.id for a in first.also_in]
+    assert all(e.source.id == "clean" or fact not in e.text for e in answer.excerpts)
+
+
+def test_fluent_twins_pairs_only_close_fluent_sentences() -> None:
+    from embeddings.excerpts.grouping import fluent_twins
+    from embeddings.store.vectors import VectorIndex, build_faiss
+
+    def unit(*v: float) -> np.ndarray:
+        a = np.array(v, dtype=np.float32)
+        return a / np.linalg.norm(a)
+
+    # sentences 0-1 belong to a spun passage (row 0), 2-3 to a fluent one (row 1)
+    vectors = np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(1, 0.1, 0), unit(0, 0.5, 1)])
+    index = VectorIndex(vectors, build_faiss(vectors, "exact"), exact=True)
+    owners = np.array([0, 0, 1, 1])
+    twins = fluent_twins(index, owners, np.array([False, True]), 0.9)
+    assert twins == {0: 2}  # sentence 1's nearest fluent sentence is too far
+    assert fluent_twins(index, owners, np.array([True, True]), 0.9) == {}
+    assert fluent_twins(index, owners, np.array([False, False]), 0.9) == {}

@@ -52,8 +52,17 @@ class ExcerptMaker:
             if scored.row in taken:
                 continue
             group = [scored.row, *(r for r in c.duplicates[scored.row] if r not in taken)]
-            taken.update(group)
             row = self._cleanest(group, vector, e5_vector)
+            text, highlight = self._quote(row, query, vector, kind, e5_vector)
+            if (twin := self._restated(row, highlight)) is not None:
+                if twin in taken:  # a fluent passage already quoted says the same
+                    taken.update(group)
+                    continue
+                more = (r for r in c.duplicates[twin] if r not in taken)
+                group = list(dict.fromkeys([twin, *group, *more]))
+                row = twin
+                text, highlight = self._quote(row, query, vector, kind, e5_vector)
+            taken.update(group)
             passage = c.passages[row]
             others = [r for r in group if r != row]
             also: dict[str, AlsoIn] = {}
@@ -64,7 +73,6 @@ class ExcerptMaker:
                     also[p.source_id] = AlsoIn(
                         p.source_id, info.publisher, p.paragraph, info.title or ""
                     )
-            text, highlight = self._quote(row, query, vector, kind, e5_vector)
             out.append(
                 Excerpt(
                     text=text,
@@ -93,6 +101,19 @@ class ExcerptMaker:
         if vector is None:
             return fluent[0]
         return max(fluent, key=lambda r: float(table[r] @ vector))
+
+    def _restated(self, row: int, highlight: Sequence[str]) -> int | None:
+        """The passage row of a fluent source that states what a machine-rewritten passage's
+        highlighted sentences say, when every one of them has such a twin in that passage; the
+        fluent wording is then quoted instead, whether or not the passages are near-duplicates.
+        None for a fluent passage, or when the spun copy alone says it."""
+        c = self.corpus
+        if c.fluent.get(c.passages[row].source_id, True) or not highlight:
+            return None
+        lit = [int(r) for r in c.passage_sentences[row] if c.sentences[int(r)] in highlight]
+        twins = [c.fluent_twins.get(r) for r in lit]
+        owners = {int(c.sentence_owner[t]) for t in twins if t is not None}
+        return owners.pop() if None not in twins and len(owners) == 1 else None
 
     def _quote(
         self,

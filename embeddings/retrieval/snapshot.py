@@ -46,6 +46,9 @@ class Corpus:
     """Per answer type, which passage rows can supply one (a date, a number…)."""
     fluent: Mapping[str, bool] = field(default_factory=dict)
     """Per source id: does it read as ordinary English (False for machine-garbled copies)."""
+    fluent_twins: Mapping[int, int] = field(default_factory=dict)
+    """For sentence rows of a machine-rewritten source, the fluent sentence that states the same
+    thing (`embeddings/excerpts/grouping.py: fluent_twins`), when there is one."""
     e5_passage_index: VectorIndex | None = None
     """The multilingual encoder's passage vectors (same rows), when it is configured."""
     e5_sentence_index: VectorIndex | None = None
