@@ -44,6 +44,7 @@ from embeddings.models import (
     SourceSummary,
     WebPage,
 )
+from embeddings.retrieval.about import who_wrote
 from embeddings.retrieval.coverage import TermMatcher
 from embeddings.retrieval.followup import better_reading, joined_question
 from embeddings.retrieval.lexicon import Lexicon
@@ -152,7 +153,19 @@ class IndexedLibrary:
         A message that asks two things ("when did … n what was …") is answered as two, in one
         answer: each part's best excerpt first (`embeddings.retrieval.multi.merge`).
         """
-        return ask_split(questions, lambda qs: self.searcher.ask_many(qs, k))
+        return ask_split(questions, lambda qs: self._ask_parts(qs, k))
+
+    def _ask_parts(self, questions: Sequence[str], k: int | None) -> list[Answer]:
+        """Questions about who wrote an article get the bylines (`retrieval/about.py`); the
+        rest go to the searcher in one batch."""
+        known = self.searcher.corpus.lexicon.idf
+        answers = [who_wrote(searchable(q), self._articles, known) for q in questions]
+        rest = [i for i, a in enumerate(answers) if a is None]
+        for i, answer in zip(
+            rest, self.searcher.ask_many([questions[i] for i in rest], k), strict=True
+        ):
+            answers[i] = answer
+        return [a for a in answers if a is not None]
 
 
 def build_library(

@@ -38,6 +38,10 @@ class Article:
     """Hash of the raw file bytes; a changed hash means the source changed."""
     dropped: int = 0
     """Paragraphs of the file left out as furniture (navigation, credits, repeats)."""
+    byline: str | None = None
+    """The author as the source names them, verbatim: its byline line ("by Peter Henderson, The
+    Canadian Press"), an author link's text, or a page's author field. What a question about
+    who wrote it quotes (`embeddings/retrieval/about.py`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,7 @@ class Excerpt:
     """How sure the search is that this passage is on topic (0..1): the question's best cosine
     to it, gated by the answer type. Not the ranking score, which orders the excerpts."""
     paragraph: int
+    """The paragraph's number in its source, from 1; 0 for the source's byline."""
     source: SourceInfo
     also_in: tuple[AlsoIn, ...] = ()
     machine_rewritten: bool = False

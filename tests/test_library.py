@@ -261,3 +261,13 @@ def test_fluent_twins_pairs_only_close_fluent_sentences() -> None:
     assert twins == {0: 2}  # sentence 1's nearest fluent sentence is too far
     assert fluent_twins(index, owners, np.array([True, True]), 0.9) == {}
     assert fluent_twins(index, owners, np.array([False, False]), 0.9) == {}
+
+
+def test_who_wrote_an_article_is_answered_with_its_byline(sources: Path, tmp_path: Path) -> None:
+    library, _ = build(sources, tmp_path / "index")
+    answer = library.ask("Who wrote the Harbour Times story?")
+    assert [(e.source.id, e.text, e.paragraph) for e in answer.excerpts] == [
+        ("alpha", "by Ann Lee, Harbour Times", 0)
+    ]
+    # the story itself is still searched as before
+    assert library.ask("Who is the new lighthouse keeper on Gull Rock?").excerpts[0].paragraph > 0

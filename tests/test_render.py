@@ -160,3 +160,10 @@ def test_a_quote_from_a_machine_rewritten_source_is_labelled() -> None:
     assert REWRITTEN in render_text(Answer("q", (spun,)))
     assert REWRITTEN in render_html(Answer("q", (spun,)))
     assert REWRITTEN not in render_text(Answer("q", (clean,)))
+
+
+def test_a_byline_is_cited_as_the_byline_not_a_paragraph() -> None:
+    byline = excerpt("by Ann Lee, Harbour Times", ("by Ann Lee, Harbour Times",), paragraph=0)
+    for rendered in (render_text(answer(byline)), render_html(answer(byline))):
+        assert "byline" in rendered and "¶ 0" not in rendered
+    assert "¶ 4" in render_text(answer(excerpt()))

@@ -169,7 +169,7 @@ def _citation_html(excerpt: Excerpt) -> str:
         else:
             publisher = f'<a href="{html.escape(url)}">{publisher}</a>'
     parts = [f"<i>{publisher}</i>" if publisher else "", _quoted(title)]
-    parts += [html.escape(info.date) if info.date else "", f"¶ {excerpt.paragraph}"]
+    parts += [html.escape(info.date) if info.date else "", _where(excerpt.paragraph)]
     parts.append(REWRITTEN if excerpt.machine_rewritten else "")
     line = "— " + ", ".join(p for p in parts if p)
     if also := _also_reported(excerpt):
@@ -183,9 +183,14 @@ def _citation_html(excerpt: Excerpt) -> str:
 def _citation_parts(excerpt: Excerpt) -> list[str]:
     info = excerpt.source
     parts = [clip(info.publisher or "", _MAX_NAME), _quoted(_cited_title(info))]
-    parts += [info.date or "", f"¶ {excerpt.paragraph}"]
+    parts += [info.date or "", _where(excerpt.paragraph)]
     parts.append(REWRITTEN if excerpt.machine_rewritten else "")
     return [p for p in parts if p]
+
+
+def _where(paragraph: int) -> str:
+    """The citation's place: "¶ 5", or "byline" for paragraph 0 (who wrote the source)."""
+    return f"¶ {paragraph}" if paragraph else "byline"
 
 
 def _also_reported(excerpt: Excerpt) -> str:

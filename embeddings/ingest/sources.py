@@ -231,6 +231,7 @@ def parse_article(
         paragraphs=tuple(paragraphs),
         sha256="",
         dropped=len(blocks) - len(paragraphs) - (title is not None and title not in paragraphs),
+        byline=meta.get("byline"),
     )
 
 
@@ -249,7 +250,9 @@ def _page_article(source_id: str, data: bytes, *, suffix: str, path: Path | None
         url=page.url,
     )
     where = path or Path(source_id + suffix)
-    return Article(info, where, page.paragraphs, sha256="", dropped=page.dropped)
+    return Article(
+        info, where, page.paragraphs, sha256="", dropped=page.dropped, byline=page.author
+    )
 
 
 def _text_blocks(text: str, meta: dict[str, str], *, markdown: bool) -> list[str]:
@@ -259,6 +262,7 @@ def _text_blocks(text: str, meta: dict[str, str], *, markdown: bool) -> list[str
         author = _RELAUTHOR.search(raw)
         if author:
             meta.setdefault("author", fold_space(html.unescape(author["name"])))
+            meta.setdefault("byline", meta["author"])
         block = raw
         if markdown:
             block = _markdown_inline(block, meta)
@@ -321,12 +325,14 @@ def _harvest(block: str, meta: dict[str, str]) -> None:
     if m := _BYLINE.match(line):
         if m["author"].strip():
             meta.setdefault("author", m["author"].strip())
+            meta.setdefault("byline", line)
         if m["org"]:
             meta.setdefault("publisher", m["org"].strip())
     if m := _POSTED.match(line):
         meta.setdefault("date", _iso_date(m["date"]) or m["date"])
         if (by := _POSTED_BY.search(line)) and by["author"].strip():
             meta.setdefault("author", by["author"].strip())
+            meta.setdefault("byline", line)
     if m := _SOURCE_TAG.match(line):
         meta.setdefault("publisher", m["name"].strip())
     if m := _ARTICLE_SOURCE.match(line):

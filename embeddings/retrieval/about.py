@@ -1,0 +1,72 @@
+"""Questions about the sources themselves: who wrote an article.
+
+"Who wrote the Canadian Press article?" is not answered by any paragraph: the answer is the
+article's byline, which the cleaner sets aside as furniture. Such a question is answered with
+the byline as the source gives it, quoted and cited like any excerpt (paragraph 0), for the
+sources the question names by publisher, or for every source with a byline when it names none.
+A question that names an outlet the sources don't include ("Who wrote the Reuters piece?") is
+left to the search, which says the sources don't answer it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+from embeddings.models import Answer, Article, Excerpt
+from embeddings.retrieval.lexicon import content_terms
+
+_WORK = r"(?:article|articles|story|stories|piece|report|reports|coverage|write-?up)"
+_ASKS_AUTHOR = re.compile(
+    rf"\b(?:who|which (?:journalist|reporter|writer|author))\b[^?.!]*?"
+    rf"\b(?:wrote|writes|write|written|authored|penned)\b[^?.!]*\b{_WORK}\b"
+    rf"|\b(?:authors?|writers?|reporters?|journalists?|bylines?)\b[^?.!]*?"
+    rf"\b(?:of|for|behind|on)\b[^?.!]*\b{_WORK}\b"
+    rf"|\b{_WORK}\b[^?.!]*\b(?:written|authored|penned) by\b"
+    rf"|\bbylines?\b",
+    re.I,
+)
+_INTENT_WORDS = frozenset(
+    "who which wrote writes write written authored penned author authors writer writers reporter "
+    "reporters journalist journalists byline bylines article articles story stories piece report "
+    "reports coverage writeup write-up behind".split()
+)
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def asks_who_wrote(question: str) -> bool:
+    """Does the question ask who wrote an article (not who said or did something in it)?"""
+    return bool(_ASKS_AUTHOR.search(question))
+
+
+def who_wrote(question: str, articles: Sequence[Article], known: Collection[str]) -> Answer | None:
+    """The bylines that answer an authorship question, or None when the question is not one, or
+    names something the sources never mention (``known``: the words they use), such as an
+    outlet they don't include; the search then answers it like any other question."""
+    if not asks_who_wrote(question):
+        return None
+    asked = _squeezed(question)
+    named = [a for a in articles if a.info.publisher and _squeezed(a.info.publisher) in asked]
+    if not named:
+        unknown = [t for t in content_terms(question) if t not in known and t not in _INTENT_WORDS]
+        if unknown:
+            return None
+        named = list(articles)
+    excerpts = tuple(
+        Excerpt(
+            text=a.byline,
+            highlight=(a.byline,),
+            confidence=1.0,
+            paragraph=0,
+            source=a.info,
+        )
+        for a in named
+        if a.byline
+    )
+    return Answer(question, excerpts)
+
+
+__all__ = ["asks_who_wrote", "who_wrote"]
