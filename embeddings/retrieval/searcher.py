@@ -185,10 +185,14 @@ class Searcher:
             out[i] = self._ask_multilingual(asked[i], languages[i], e5_vectors[i], k)
         return [o for o in out if o is not None]
 
-    def _encode_questions(self, texts: Sequence[str]) -> np.ndarray:
-        if self._takes_queries():
-            return cast(QueryEncoder, self.encoder).encode_queries(texts)
-        return self.encoder.encode(texts)
+    def _encode_questions(self, texts: Sequence[str], plain: Sequence[str] = ()) -> np.ndarray:
+        """Vectors of ``texts`` as questions (with e5's query prefix when the main encoder is
+        e5), then of ``plain`` as they stand (words, never prefixed), in one batch when the
+        encoder takes no prefix."""
+        if not self._takes_queries():
+            return self.encoder.encode([*texts, *plain])
+        questions = cast(QueryEncoder, self.encoder).encode_queries(texts)
+        return np.vstack([questions, self.encoder.encode(plain)]) if plain else questions
 
     def _takes_queries(self) -> bool:
         """Is the main encoder a `QueryEncoder` (e5 alone)? Checked once per encoder: a
@@ -212,11 +216,7 @@ class Searcher:
         term_vectors = {t: v for t, v in cached if v is not None}
         missing = [t for t in oov if t not in term_vectors]
         texts = [dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
-        if self._takes_queries():  # e5 alone: questions take its query prefix
-            prefixed = cast(QueryEncoder, self.encoder).encode_queries(texts)
-            encoded = np.vstack([prefixed, self.encoder.encode(missing)])
-        else:
-            encoded = self.encoder.encode([*texts, *missing])
+        encoded = self._encode_questions(texts, missing)
         fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
         for term, vector in fresh.items():
             self._term_cache.put(term, vector)
