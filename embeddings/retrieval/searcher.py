@@ -82,6 +82,24 @@ def _within(ranking: Ranking, floor: float, margin: float) -> list[Scored]:
     return [s for s in ranking.scored() if s.confidence >= floor and s.score >= best - margin]
 
 
+def _strict_type_gate(
+    kind: AnswerType | None,
+    supplied: np.ndarray,
+    score: np.ndarray,
+    confidence: np.ndarray,
+    weights: Weights,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The answer-type gate, for a kind in `STRICT` (anything else passes unchanged): a
+    passage that supplies it gains ``type_match``; one that cannot loses ``type_miss`` and all
+    its confidence, so no floor lets it answer. Returns the new score and confidence."""
+    if kind not in STRICT:
+        return score, confidence
+    return (
+        score + np.where(supplied, weights.type_match, -weights.type_miss),
+        np.where(supplied, confidence, 0.0),
+    )
+
+
 def _focus_known(
     matched: np.ndarray, weights: np.ndarray, real: Sequence[bool], max_idf: float
 ) -> float:
@@ -271,9 +289,7 @@ class Searcher:
                 - w.garbled * (1 - features["fluent"])
             )
             confidence = sims.astype(np.float64)
-            if kind in STRICT:
-                score = score + np.where(supplied, w.type_match, -w.type_miss)
-                confidence = np.where(supplied, confidence, 0.0)
+            score, confidence = _strict_type_gate(kind, supplied, score, confidence, w)
             ranking = Ranking(rows, score, confidence, features).sorted()
             ok = len(ranking) > 0 and float(ranking.confidence[0]) >= self.e5_min_score
             if not ok:
@@ -395,10 +411,8 @@ class Searcher:
         # embeds poorly: a bare name like "OpenMedia" sits below the dense floor.
         literal = np.all(matched >= 1.0, axis=1) if terms else np.zeros(len(rows), dtype=bool)
         confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
-        if kind in STRICT:
-            score = score + np.where(supplied, w.type_match, -w.type_miss)
-            confidence = np.where(supplied, confidence, 0.0)
-        elif kind is not None:
+        score, confidence = _strict_type_gate(kind, supplied, score, confidence, w)
+        if kind is not None and kind not in STRICT:  # a name or place: a nudge, never a gate
             score = score + w.type_match * supplied
         focus = {
             "focus_known": _focus_known(
