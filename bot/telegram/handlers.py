@@ -79,11 +79,12 @@ async def ask_command(update: Update, context: Context) -> None:
 
 async def private_text(update: Update, context: Context) -> None:
     """Any text in a private chat is a question."""
-    text = message_of(update).text
-    if not searchable(text or "", runtime(context).settings.max_question_chars):
-        await message_of(update).reply_text(texts.TYPE_A_QUESTION)
+    message = message_of(update)
+    question = searchable(message.text or "", runtime(context).settings.max_question_chars)
+    if not question:
+        await message.reply_text(texts.TYPE_A_QUESTION)
         return
-    await answer_question(update, context, text)
+    await _answer(update, context, question)
 
 
 async def group_text(update: Update, context: Context) -> None:
@@ -157,12 +158,17 @@ async def on_error(update: object, context: Context) -> None:
 
 async def answer_question(update: Update, context: Context, text: str | None) -> None:
     """Guards, answers and replies: in full in private chats, compact with a button in groups."""
+    question = searchable(text or "", runtime(context).settings.max_question_chars)
+    if not question:
+        await message_of(update).reply_html(texts.ask_usage(context.bot.username))
+        return
+    await _answer(update, context, question)
+
+
+async def _answer(update: Update, context: Context, question: str) -> None:
+    """`answer_question` for a question already made `searchable` (and not empty)."""
     message, rt = message_of(update), runtime(context)
     group = message.chat.type != ChatType.PRIVATE
-    question = searchable(text or "", rt.settings.max_question_chars)
-    if not question:
-        await message.reply_html(texts.ask_usage(context.bot.username))
-        return
     if not await _within_flood_limit(message, rt):
         return
     if talk := small_talk(question):
@@ -188,12 +194,18 @@ def _typing(message: Message) -> contextlib.AbstractAsyncContextManager[None]:
     return typing_while_slow(lambda: message.reply_chat_action(ChatAction.TYPING))
 
 
-def _earlier_question(message: Message, bot: Bot, rt: Runtime) -> str | None:
-    """The question our answer replied to, when this message is a reply to that answer."""
+def _replied_to_bot(message: Message, bot: Bot) -> Message | None:
+    """The bot's message this one replies to, if it replies to one of the bot's."""
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != bot.id:
         return None
-    return rt.memory.asked.get((replied.chat.id, replied.message_id))
+    return replied
+
+
+def _earlier_question(message: Message, bot: Bot, rt: Runtime) -> str | None:
+    """The question our answer replied to, when this message is a reply to that answer."""
+    replied = _replied_to_bot(message, bot)
+    return None if replied is None else rt.memory.asked.get((replied.chat.id, replied.message_id))
 
 
 async def _within_flood_limit(message: Message, rt: Runtime) -> bool:
@@ -209,9 +221,8 @@ async def _within_flood_limit(message: Message, rt: Runtime) -> bool:
 def group_question(message: Message, bot: Bot) -> str | None:
     """The question in a group message addressed to the bot, or None for other chatter."""
     text, name = message.text or "", f"@{bot.username}"
-    replied = message.reply_to_message
-    to_bot = bool(replied and replied.from_user and replied.from_user.id == bot.id)
-    to_bot = to_bot and not (replied and replied.forum_topic_created)
+    replied = _replied_to_bot(message, bot)
+    to_bot = replied is not None and not replied.forum_topic_created
     mentions = message.parse_entities([MessageEntity.MENTION]).values()
     if to_bot or any(m.lower() == name.lower() for m in mentions):
         return re.sub(re.escape(name) + r"\b", " ", text, flags=re.IGNORECASE).strip()

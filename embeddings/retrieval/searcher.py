@@ -82,6 +82,24 @@ def _within(ranking: Ranking, floor: float, margin: float) -> list[Scored]:
     return [s for s in ranking.scored() if s.confidence >= floor and s.score >= best - margin]
 
 
+def _strict_type_gate(
+    kind: AnswerType | None,
+    supplied: np.ndarray,
+    score: np.ndarray,
+    confidence: np.ndarray,
+    weights: Weights,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The answer-type gate, for a kind in `STRICT` (anything else passes unchanged): a
+    passage that supplies it gains ``type_match``; one that cannot loses ``type_miss`` and all
+    its confidence, so no floor lets it answer. Returns the new score and confidence."""
+    if kind not in STRICT:
+        return score, confidence
+    return (
+        score + np.where(supplied, weights.type_match, -weights.type_miss),
+        np.where(supplied, confidence, 0.0),
+    )
+
+
 def _focus_known(
     matched: np.ndarray, weights: np.ndarray, real: Sequence[bool], max_idf: float
 ) -> float:
@@ -185,10 +203,14 @@ class Searcher:
             out[i] = self._ask_multilingual(asked[i], languages[i], e5_vectors[i], k)
         return [o for o in out if o is not None]
 
-    def _encode_questions(self, texts: Sequence[str]) -> np.ndarray:
-        if self._takes_queries():
-            return cast(QueryEncoder, self.encoder).encode_queries(texts)
-        return self.encoder.encode(texts)
+    def _encode_questions(self, texts: Sequence[str], plain: Sequence[str] = ()) -> np.ndarray:
+        """Vectors of ``texts`` as questions (with e5's query prefix when the main encoder is
+        e5), then of ``plain`` as they stand (words, never prefixed), in one batch when the
+        encoder takes no prefix."""
+        if not self._takes_queries():
+            return self.encoder.encode([*texts, *plain])
+        questions = cast(QueryEncoder, self.encoder).encode_queries(texts)
+        return np.vstack([questions, self.encoder.encode(plain)]) if plain else questions
 
     def _takes_queries(self) -> bool:
         """Is the main encoder a `QueryEncoder` (e5 alone)? Checked once per encoder: a
@@ -212,11 +234,7 @@ class Searcher:
         term_vectors = {t: v for t, v in cached if v is not None}
         missing = [t for t in oov if t not in term_vectors]
         texts = [dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
-        if self._takes_queries():  # e5 alone: questions take its query prefix
-            prefixed = cast(QueryEncoder, self.encoder).encode_queries(texts)
-            encoded = np.vstack([prefixed, self.encoder.encode(missing)])
-        else:
-            encoded = self.encoder.encode([*texts, *missing])
+        encoded = self._encode_questions(texts, missing)
         fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
         for term, vector in fresh.items():
             self._term_cache.put(term, vector)
@@ -271,9 +289,7 @@ class Searcher:
                 - w.garbled * (1 - features["fluent"])
             )
             confidence = sims.astype(np.float64)
-            if kind in STRICT:
-                score = score + np.where(supplied, w.type_match, -w.type_miss)
-                confidence = np.where(supplied, confidence, 0.0)
+            score, confidence = _strict_type_gate(kind, supplied, score, confidence, w)
             ranking = Ranking(rows, score, confidence, features).sorted()
             ok = len(ranking) > 0 and float(ranking.confidence[0]) >= self.e5_min_score
             if not ok:
@@ -395,10 +411,8 @@ class Searcher:
         # embeds poorly: a bare name like "OpenMedia" sits below the dense floor.
         literal = np.all(matched >= 1.0, axis=1) if terms else np.zeros(len(rows), dtype=bool)
         confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
-        if kind in STRICT:
-            score = score + np.where(supplied, w.type_match, -w.type_miss)
-            confidence = np.where(supplied, confidence, 0.0)
-        elif kind is not None:
+        score, confidence = _strict_type_gate(kind, supplied, score, confidence, w)
+        if kind is not None and kind not in STRICT:  # a name or place: a nudge, never a gate
             score = score + w.type_match * supplied
         focus = {
             "focus_known": _focus_known(
