@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from embeddings.encoders.base import Encoder, KnowsWords, QueryEncoder
+from embeddings.encoders.base import Encoder, KnowsWords, QueryEncoder, ReadsTokens
 from embeddings.encoders.progress import Progress, ProgressEncoder
 from embeddings.excerpts.grouping import (
     SAME_STATEMENT_E5,
@@ -52,6 +52,7 @@ from embeddings.retrieval.multi import ask_split
 from embeddings.retrieval.searcher import Searcher
 from embeddings.retrieval.snapshot import Corpus, group_rows, supplied_types
 from embeddings.store.index import IndexItem, VectorIndex, read_manifest, sync_index
+from embeddings.store.tokens import sync_tokens
 from embeddings.text import searchable
 
 __all__ = [
@@ -232,6 +233,10 @@ def build_library(
         if stats.rebuilt and stats.rebuilt != "missing":
             rebuilt.append(f"{name}: {stats.rebuilt}")
 
+    passage_tokens = None
+    if loaded.articles and isinstance(encoder, ReadsTokens):
+        passage_tokens, count = sync_tokens(index_dir / "tokens", stores["passages"], encoder)
+        embedded += count
     fluent = {a.info.id: fluency(a.paragraphs) >= FLUENT for a in loaded.articles}
     e5_sentences = indexes.get("e5-sentences", indexes["sentences"] if multilingual else None)
     fluent_rows = np.array([fluent[p.source_id] for p in passages], dtype=bool)
@@ -253,6 +258,7 @@ def build_library(
         terms=TermMatcher.build(terms, indexes["terms"].vectors, per_passage),
         fluent=fluent,
         fluent_twins=twins,
+        passage_tokens=passage_tokens,
         duplicates=duplicate_groups(
             indexes["passages"].vectors,
             [p.source_id for p in passages],

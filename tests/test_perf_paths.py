@@ -254,6 +254,12 @@ def test_onnx_encoder_gives_torch_vectors_tokens_and_answers(tmp_path: Path) -> 
     assert float((fast.encode(texts) * reference.encode(texts)).sum(axis=1).min()) >= 0.999
     assert [fast.count_tokens(t) for t in texts] == [reference.count_tokens(t) for t in texts]
     assert fast.dictionary == reference.dictionary and fast.dim == reference.dim
+    vectors, states = fast.encode_with_tokens(texts[:6])  # one pass gives both
+    assert np.allclose(vectors, fast.encode(texts[:6]), atol=1e-6)
+    _, torch_states = reference.encode_with_tokens(texts[:6])
+    assert [len(s) for s in states] == [len(s) for s in torch_states]
+    pairs = zip(states, torch_states, strict=True)
+    assert min(float((a * b).sum(axis=1).min()) for a, b in pairs) >= 0.999
     fast.warm_up().join()  # the word table: question words are looked up, not encoded
     words = ["handset", "watchdog", "regulator"]
     assert float((fast.encode(words) * reference.encode(words)).sum(axis=1).min()) >= 0.999

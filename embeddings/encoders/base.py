@@ -65,3 +65,14 @@ class KnowsWords(Protocol):
 
     @property
     def dictionary(self) -> frozenset[str]: ...
+
+
+@runtime_checkable
+class ReadsTokens(Protocol):
+    """An encoder that can also give each text's token states from the same forward pass: the
+    contextual vector of every token, for late interaction (`retrieval/late.py`)."""
+
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The texts' vectors as `encode` gives them, and per text a ``(tokens, dim)`` float32
+        array of unit token vectors (special tokens included, padding not)."""
+        ...

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
+from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder, unit_rows
 
 logger = logging.getLogger(__name__)
 
@@ -179,16 +179,31 @@ class OnnxEncoder:
             out[rows] = self._forward([texts[i] for i in rows])
         return out
 
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode`, and each text's unit token vectors, from the same forward passes."""
+        if self.session is None:
+            return self.reference.encode_with_tokens(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        tokens: list[np.ndarray] = [out[:0]] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self._batch_size):
+            rows = order[start : start + self._batch_size]
+            hidden, mask = self._run([texts[i] for i in rows])
+            out[rows] = _pool(hidden, mask)
+            for j, i in enumerate(rows):
+                tokens[i] = unit_rows(hidden[j, : int(mask[j].sum())])
+        return out, tokens
+
     def _forward(self, texts: Sequence[str]) -> np.ndarray:
+        return _pool(*self._run(texts))
+
+    def _run(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The graph's token states and the attention mask, for one batch."""
         encodings = self.tokenizer.encode_batch([t.strip() for t in texts])
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = self.session.run(None, feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return pooled / np.maximum(norms, 1e-12)
+        return self.session.run(None, feeds)[0], mask
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
@@ -272,3 +287,12 @@ def _export_graph(reference: SentenceTransformerEncoder, path: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
+
+
+def _pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of the token states under the mask, scaled to length 1 (sentence-transformers'
+    pooling for this model)."""
+    weights = mask[..., None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return pooled / np.maximum(norms, 1e-12)

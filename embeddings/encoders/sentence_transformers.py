@@ -93,6 +93,13 @@ class SentenceTransformerEncoder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode`, and each text's unit token vectors (a second pass: the fallback path)."""
+        states = self.model.encode(
+            list(texts), batch_size=self._batch_size, output_value="token_embeddings"
+        )
+        return self.encode(texts), [unit_rows(np.asarray(s, dtype=np.float32)) for s in states]
+
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer.tokenize(text))
 
@@ -101,3 +108,9 @@ class SentenceTransformerEncoder:
         """Whole words of the tokenizer's vocabulary: a list of real words for typo correction."""
         vocab = self.model.tokenizer.get_vocab()
         return frozenset(w for w in vocab if w.isalpha() and w.islower() and len(w) > 1)
+
+
+def unit_rows(states: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (token states compared by cosine)."""
+    norms = np.linalg.norm(states, axis=1, keepdims=True)
+    return np.ascontiguousarray(states / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -17,6 +17,7 @@ passage was quoted, and tests can assert on features rather than on a final orde
 | fluent     | 1 when the passage's source reads as ordinary English, 0 for a spun copy     |
 | confidence | how close the question is to the passage at all (the off-topic floor reads it)|
 | focus_known| 1 minus the weight of the rarest question word no candidate covers           |
+| late       | token-level MaxSim to the question, best 16 candidates only, scaled to [0, 1] |
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ class Weights:
     """Penalty for a passage from a machine-rewritten source. Measured at 0.08 and 0.03 it cost
     hit@1 on every tuning set (dev 1.00 to 0.87 and 0.93), so it is off: the fluent copy wins
     within a group of near-duplicates (`ExcerptMaker`), and a spun copy that leads is labelled."""
+    late: float = 0.1
+    """Late interaction (`retrieval/late.py`): MiniLM token-level MaxSim of the best 16
+    candidates, scaled to [0, 1] among them. On the dev, extra, old hold-out and calibration
+    sets, 0.1 is the smallest weight on the plateau (0.1-0.3: 163-165 first-excerpt hits
+    against 160) and the only one where no set loses a hit@1 or hit@3; precision of shown
+    excerpts and false abstention improve too (docs/RETRIEVAL.md, "Late interaction")."""
     related_margin: float = 0.12
     """Further excerpts must score within this of the best one."""
     related_confidence: float = 0.04

@@ -19,7 +19,7 @@ from typing import cast
 
 import numpy as np
 
-from embeddings.encoders.base import Encoder, QueryEncoder
+from embeddings.encoders.base import Encoder, QueryEncoder, ReadsTokens
 from embeddings.excerpts.quoting import ExcerptMaker
 from embeddings.lru import Lru
 from embeddings.models import Answer, Excerpt
@@ -34,6 +34,7 @@ from embeddings.retrieval.coverage import coverage
 from embeddings.retrieval.features import Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
 from embeddings.retrieval.language import Language, asked_type_other, detect
+from embeddings.retrieval.late import RERANK, maxsim
 from embeddings.retrieval.lexicon import Query, content_terms, stem
 from embeddings.retrieval.places import with_countries
 from embeddings.retrieval.query import core, dense_text, words_differ
@@ -212,6 +213,15 @@ class Searcher:
         questions = cast(QueryEncoder, self.encoder).encode_queries(texts)
         return np.vstack([questions, self.encoder.encode(plain)]) if plain else questions
 
+    def _reads_tokens(self) -> bool:
+        """Can this search re-rank by late interaction: the corpus holds its passages' token
+        states, the encoder gives a question's from its forward pass, and it has a weight?"""
+        return (
+            self.corpus.passage_tokens is not None
+            and self.weights.late > 0
+            and isinstance(self.encoder, ReadsTokens)
+        )
+
     def _takes_queries(self) -> bool:
         """Is the main encoder a `QueryEncoder` (e5 alone)? Checked once per encoder: a
         runtime protocol check walks the protocol's members on every call."""
@@ -234,7 +244,13 @@ class Searcher:
         term_vectors = {t: v for t, v in cached if v is not None}
         missing = [t for t in oov if t not in term_vectors]
         texts = [dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
-        encoded = self._encode_questions(texts, missing)
+        tokens: list[np.ndarray | None] = [None] * len(texts)
+        if self._reads_tokens():  # the questions' token states come from the same pass
+            vectors_, states = cast(ReadsTokens, self.encoder).encode_with_tokens(texts)
+            encoded = np.vstack([vectors_, self.encoder.encode(missing)]) if missing else vectors_
+            tokens = list(states)
+        else:
+            encoded = self._encode_questions(texts, missing)
         fresh = {t: v.copy() for t, v in zip(missing, encoded[len(texts) :], strict=True)}
         for term, vector in fresh.items():
             self._term_cache.put(term, vector)
@@ -242,8 +258,8 @@ class Searcher:
         vectors = [encoded[i : i + 1] for i in range(len(texts))]
         with one_blas_thread():
             ranked = [
-                self.ranking(q, query, v, term_vectors, e)
-                for q, query, v, e in zip(questions, queries, vectors, e5, strict=True)
+                self.ranking(q, query, v, term_vectors, e, t)
+                for q, query, v, e, t in zip(questions, queries, vectors, e5, tokens, strict=True)
             ]
             unsure = [
                 i
@@ -255,7 +271,7 @@ class Searcher:
                 for i, v in zip(unsure, content, strict=True):
                     vectors[i] = np.vstack([vectors[i], v[None, :]])
                     ranked[i] = self.ranking(
-                        questions[i], queries[i], vectors[i], term_vectors, e5[i]
+                        questions[i], queries[i], vectors[i], term_vectors, e5[i], tokens[i]
                     )
             return [
                 self._answer(a, query, v[0], r, k, asked_type(q))
@@ -358,6 +374,7 @@ class Searcher:
         vectors: np.ndarray,
         term_vectors: Mapping[str, np.ndarray],
         e5_vector: np.ndarray | None = None,
+        tokens: np.ndarray | None = None,
     ) -> Ranking:
         """Every candidate passage with its features, fused score and confidence, best first
         (none when the question has no content word or the corpus no passage).
@@ -365,6 +382,8 @@ class Searcher:
         ``vectors`` holds the question's embedding, then optionally that of its content words
         alone (chatty questions match better without their filler); a passage's dense
         similarity is the best of them against the passage and against its best sentence.
+        ``tokens``, the question's token states, re-rank the best candidates by late
+        interaction (`retrieval/late.py`).
         """
         if not query.terms or not len(self.corpus.passages):
             return Ranking.empty()
@@ -414,12 +433,24 @@ class Searcher:
         score, confidence = _strict_type_gate(kind, supplied, score, confidence, w)
         if kind is not None and kind not in STRICT:  # a name or place: a nudge, never a gate
             score = score + w.type_match * supplied
+        if tokens is not None and c.passage_tokens is not None:
+            f["late"] = self._late(rows, score, tokens)
+            score = score + w.late * f["late"]
         focus = {
             "focus_known": _focus_known(
                 matched, weights, [c.lexicon.is_word(t) for t in terms], c.lexicon.max_idf
             ),
         }
         return Ranking(rows, score, confidence, f, focus).sorted()
+
+    def _late(self, rows: np.ndarray, score: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+        """Late interaction (MaxSim) of the best `RERANK` candidates by ``score``, scaled to
+        [0, 1] among them; 0 for the others, which it does not re-rank."""
+        assert self.corpus.passage_tokens is not None
+        top = np.argsort(-score, kind="stable")[:RERANK]
+        late = np.zeros(len(rows))
+        late[top] = minmax(maxsim(tokens, [self.corpus.passage_tokens[int(r)] for r in rows[top]]))
+        return late
 
     def _defines(self, question: str, rows: np.ndarray) -> np.ndarray:
         """1 for passages that expand an acronym the question names ("What is BES?")."""

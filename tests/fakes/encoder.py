@@ -58,3 +58,17 @@ class HashEncoder:
 
     def count_tokens(self, text: str) -> int:
         return len(_WORD.findall(text))
+
+
+class TokenHashEncoder(HashEncoder):
+    """`HashEncoder` that also gives token states (`ReadsTokens`): each word's own hash vector,
+    so late interaction rewards passages that use the question's words."""
+
+    def __init__(self, dim: int = 64, *, name: str = "token-hash-encoder") -> None:
+        super().__init__(dim, name=name)
+        self.token_texts = 0
+
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.token_texts += len(texts)
+        states = [HashEncoder.encode(self, _WORD.findall(t.lower()) or [t]).copy() for t in texts]
+        return self.encode(texts), states

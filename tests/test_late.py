@@ -1,0 +1,73 @@
+"""Late interaction: MaxSim, the stored token states, and the re-ranking stage."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.library import SearchOptions, build_library
+from embeddings.retrieval.late import maxsim
+from embeddings.store.index import IndexItem
+from embeddings.store.tokens import sync_tokens
+from tests.fakes.encoder import HashEncoder, TokenHashEncoder
+
+
+def unit(*rows: tuple[float, ...]) -> np.ndarray:
+    a = np.array(rows, dtype=np.float32)
+    return a / np.linalg.norm(a, axis=1, keepdims=True)
+
+
+def test_maxsim_averages_each_question_tokens_best_match() -> None:
+    question = unit((1, 0, 0), (0, 1, 0))
+    covers_both = unit((1, 0, 0), (0, 1, 0), (0, 0, 1))
+    covers_one = unit((1, 0, 0), (0, 0, 1))
+    scores = maxsim(question, [covers_both, covers_one])
+    assert scores == pytest.approx([1.0, 0.5])
+    assert maxsim(question, []).shape == (0,)
+
+
+def items(*texts: str) -> list[IndexItem]:
+    return [IndexItem(f"k{i}", f"h-{t}", t) for i, t in enumerate(texts)]
+
+
+def test_token_states_are_stored_and_reused_by_text_hash(tmp_path: Path) -> None:
+    encoder = TokenHashEncoder()
+    first, encoded = sync_tokens(tmp_path, items("ferry route closes", "new keeper"), encoder)
+    assert encoded == 2 and [len(t) for t in first] == [3, 2]
+    assert first[0].dtype == np.float16
+    again, encoded = sync_tokens(tmp_path, items("ferry route closes", "new keeper"), encoder)
+    assert encoded == 0 and np.array_equal(again[1], first[1])
+    changed, encoded = sync_tokens(tmp_path, items("ferry route closes", "old keeper"), encoder)
+    assert encoded == 1 and np.array_equal(changed[0], first[0])
+    assert len(list(tmp_path.glob("tokens-*.npy"))) == 1  # the old generation is gone
+
+
+def test_a_changed_model_or_corrupt_file_encodes_everything_again(tmp_path: Path) -> None:
+    sync_tokens(tmp_path, items("ferry route closes"), TokenHashEncoder())
+    _, encoded = sync_tokens(tmp_path, items("ferry route closes"), TokenHashEncoder(name="other"))
+    assert encoded == 1
+    (tmp_path / "tokens.json").write_text("{not json", "utf-8")
+    _, encoded = sync_tokens(tmp_path, items("ferry route closes"), TokenHashEncoder(name="other"))
+    assert encoded == 1
+    with pytest.raises(TypeError):
+        sync_tokens(tmp_path, items("x"), HashEncoder())
+
+
+def test_the_late_feature_ranks_with_an_encoder_that_reads_tokens(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Ferry Story Title Here\n\nThe northern ferry route will close on March 3 after losses.\n\n"
+        "The mayor said the town would look for another operator for the islands.",
+        "utf-8",
+    )
+    options = SearchOptions(min_score=0.1)
+    library, _ = build_library(folder, tmp_path / "i", TokenHashEncoder(), options=options)
+    searcher = library.searcher
+    _, why = searcher.explain_many(["When will the northern ferry route close?"])[0]
+    late = why.ranking.features["late"]
+    assert late.max() == pytest.approx(1.0) and late.min() >= 0.0
+    assert "close on March 3" in library.passages[int(why.ranking.rows[np.argmax(late)])].text
+    plain, _ = build_library(folder, tmp_path / "j", HashEncoder(), options=options)
+    _, without = plain.searcher.explain_many(["When will the northern ferry route close?"])[0]
+    assert "late" not in without.ranking.features
