@@ -34,7 +34,8 @@ def test_token_states_are_stored_and_reused_by_text_hash(tmp_path: Path) -> None
     encoder = TokenHashEncoder()
     first, encoded = sync_tokens(tmp_path, items("ferry route closes", "new keeper"), encoder)
     assert encoded == 2 and [len(t) for t in first] == [3, 2]
-    assert first[0].dtype == np.float16
+    assert first[0].dtype == np.float32  # small: held in memory
+    assert np.load(next(tmp_path.glob("tokens-*.npy"))).dtype == np.float16  # on disk
     again, encoded = sync_tokens(tmp_path, items("ferry route closes", "new keeper"), encoder)
     assert encoded == 0 and np.array_equal(again[1], first[1])
     changed, encoded = sync_tokens(tmp_path, items("ferry route closes", "old keeper"), encoder)
