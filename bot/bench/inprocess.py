@@ -12,9 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar, cast
-
-import numpy as np
+from typing import TypeVar
 
 from bot.bench.processes import Figure
 from bot.config import Settings
@@ -157,26 +155,9 @@ def _ratio_figure(name: str, ratio: float) -> Figure:
 
 def _answered_by_one_encode(library: IndexedLibrary, questions: Sequence[str]) -> float:
     """Share of the questions that the search's cascade answers with a single encode."""
-    searcher = library.searcher
-    real = searcher.encoder
-    calls: list[int] = []
-
-    class Counting:
-        def __getattr__(self, name: str) -> object:
-            return getattr(real, name)
-
-        def encode(self, texts: Sequence[str]) -> np.ndarray:
-            calls.append(len(texts))
-            return real.encode(texts)
-
-    searcher.encoder = cast(Encoder, Counting())
-    try:
-        library.ask_many(questions)
-    finally:
-        searcher.encoder = real
-    second = calls[1] if len(calls) > 1 else 0  # one batch of content words, if any
+    explained = library.searcher.explain_many(questions)
     # (the questions are English: the main encoder reads no other)
-    return 1 - second / len(questions) if questions else 1.0
+    return sum(why.encodes == 1 for _, why in explained) / len(questions) if questions else 1.0
 
 
 def _alternating_blocks(

@@ -76,6 +76,8 @@ class Explanation:
     decided_by: str
     """"answered", or the gate that abstained: "off-topic floor", "answerability", "e5 floor"."""
     answered: bool
+    encodes: int = 1
+    """The question's encodes: 2 when the cascade embedded its content words too."""
 
 
 def _within(ranking: Ranking, floor: float, margin: float) -> list[Scored]:
@@ -274,7 +276,7 @@ class Searcher:
                         questions[i], queries[i], vectors[i], term_vectors, e5[i], tokens[i]
                     )
             return [
-                self._answer(a, query, v[0], r, k, asked_type(q))
+                self._answer(a, query, v[0], r, k, asked_type(q), len(v))
                 for a, q, query, v, r in zip(
                     asked, questions, queries, vectors, ranked, strict=True
                 )
@@ -339,12 +341,13 @@ class Searcher:
         ranked: Ranking,
         k: int,
         kind: AnswerType | None,
+        encodes: int = 1,
     ) -> tuple[Answer, Explanation]:
         """The answer to ``asked`` from the ranking of its core, through the two gates."""
         if not len(ranked) or float(ranked.confidence[0]) < self.min_score:
-            return Answer(asked), Explanation("en", ranked, "off-topic floor", False)
+            return Answer(asked), Explanation("en", ranked, "off-topic floor", False, encodes)
         if not self.gate.passes(ranked.candidate(0)):
-            return Answer(asked), Explanation("en", ranked, "answerability", False)
+            return Answer(asked), Explanation("en", ranked, "answerability", False, encodes)
         best = float(ranked.score[0])
         sure = float(ranked.confidence[0]) - self.weights.related_confidence
         keep = [
@@ -355,7 +358,7 @@ class Searcher:
             and (i == 0 or self.gate.passes(ranked.candidate(i)))
         ]
         excerpts: list[Excerpt] = self._excerpts.make(keep, query, vector, k, kind)
-        return Answer(asked, tuple(excerpts)), Explanation("en", ranked, "answered", True)
+        return Answer(asked, tuple(excerpts)), Explanation("en", ranked, "answered", True, encodes)
 
     def rank(
         self,
