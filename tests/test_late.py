@@ -72,3 +72,28 @@ def test_the_late_feature_ranks_with_an_encoder_that_reads_tokens(tmp_path: Path
     plain, _ = build_library(folder, tmp_path / "j", HashEncoder(), options=options)
     _, without = plain.searcher.explain_many(["When will the northern ferry route close?"])[0]
     assert "late" not in without.ranking.features
+
+
+def test_a_further_excerpt_must_reach_the_late_interaction_bar(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from embeddings.evaluation.calibrate import OPEN_GATE
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    for name, text in {
+        "a": "The northern ferry route will close on March 3.",
+        "b": "The ferry company said the northern route lost money for years.",
+        "c": "The mayor said the town would look for another operator.",
+    }.items():
+        (folder / f"{name}.txt").write_text(f"Story {name.upper()} Title Here\n\n{text}", "utf-8")
+    options = SearchOptions(min_score=0.0, k=3)
+    library, _ = build_library(folder, tmp_path / "i", TokenHashEncoder(), options=options)
+    searcher = library.searcher
+    searcher.gate = OPEN_GATE
+    loose = replace(searcher.weights, related_margin=9.0, related_confidence=9.0)
+    question = "When will the northern ferry route close?"
+    searcher.weights = replace(loose, related_late=0.0)
+    assert len(library.ask(question).excerpts) > 1
+    searcher.weights = replace(loose, related_late=1.01)  # above the scale: only the first
+    assert len(library.ask(question).excerpts) == 1

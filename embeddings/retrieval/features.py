@@ -65,6 +65,10 @@ class Weights:
     """…and be at most this much less close to the question than the best one. Measured on the
     tuning sets: shown-excerpt precision 0.543 to 0.571, excerpts per answer 1.90 to 1.58, hit@3
     0.801 to 0.783 (docs/RETRIEVAL.md, "Fewer excerpts")."""
+    related_late: float = 0.5
+    """…and, when late interaction ran, be at least halfway up its scale among the re-ranked
+    16. Tuning sets: precision of shown excerpts up 0.002-0.019 per set, no hit lost (old
+    hold-out hit@3 0.811 to 0.830); 0.7 buys 0.01-0.04 more for a hit@3 (docs/RETRIEVAL.md)."""
     highlight_lexical: float = 0.5
     """Excerpts: weight of a sentence's share of the question's words, beside its cosine."""
     highlight_type: float = 0.05

@@ -350,12 +350,14 @@ class Searcher:
             return Answer(asked), Explanation("en", ranked, "answerability", False, encodes)
         best = float(ranked.score[0])
         sure = float(ranked.confidence[0]) - self.weights.related_confidence
+        late = ranked.features.get("late")
         keep = [
             s
             for i, s in enumerate(ranked.scored())
             if s.confidence >= max(self.min_score, sure)
             and s.score >= best - self.weights.related_margin
             and (i == 0 or self.gate.passes(ranked.candidate(i)))
+            and (i == 0 or late is None or late[i] >= self.weights.related_late)
         ]
         excerpts: list[Excerpt] = self._excerpts.make(keep, query, vector, k, kind)
         return Answer(asked, tuple(excerpts)), Explanation("en", ranked, "answered", True, encodes)
