@@ -43,7 +43,7 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-typecheck: $(STAMP) ## mypy over bot/ and embeddings/
+typecheck: $(STAMP) ## mypy over bot/, embeddings/ and tests/
 	$(BIN)/mypy
 
 # Further sets, each run when present; -q keeps a hold-out's questions off the screen.

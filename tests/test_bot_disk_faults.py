@@ -27,7 +27,7 @@ from bot.bench.fakeapi.api import FakeBotApi
 from bot.bench.fakeapi.updates import ADMIN, USER
 from bot.config import Settings
 from bot.wiring import make_builder
-from embeddings.library import Library, build_library
+from embeddings.library import IndexedLibrary, build_library
 from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import BotUnderTest, bot_settings, running_bot
 from tests.test_bot_chat import QUESTION, write_sources
@@ -161,7 +161,7 @@ def _other_model(path: Path) -> None:
     path.write_text(json.dumps(manifest | {"encoder": "all-mpnet-base-v2", "dim": 768}), "utf-8")
 
 
-CORRUPTIONS: dict[str, tuple[str, Callable[[Path], None]]] = {
+CORRUPTIONS: dict[str, tuple[str, Callable[[Path], object]]] = {
     "truncated vectors": ("gen/vectors.npy", _truncate),
     "flipped byte in the faiss index": ("gen/index.faiss", _scribble),
     "truncated items": ("gen/items.jsonl", _truncate),
@@ -219,7 +219,7 @@ class Killed(BaseException):
     """The process died here (not an Exception: nothing may catch and tidy up after it)."""
 
 
-def fingerprint(library: Library) -> tuple[object, ...]:
+def fingerprint(library: IndexedLibrary) -> tuple[object, ...]:
     corpus = library.searcher.corpus
     keys = tuple((p.key, p.text) for p in corpus.passages)
     vectors = (corpus.passage_index.vectors, corpus.sentence_index.vectors)

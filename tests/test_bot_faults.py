@@ -12,7 +12,7 @@ import logging
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,7 +21,7 @@ import pytest
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.bench.fakeapi.api import TOKEN, Delay, Drop, DropAfter, FakeBotApi, Reply, Sent
+from bot.bench.fakeapi.api import TOKEN, Delay, Drop, DropAfter, FakeBotApi, Outcome, Reply, Sent
 from bot.bench.fakeapi.server import FakeBotServer
 from bot.bench.fakeapi.updates import GROUP_ID, USER
 from bot.telegram import texts
@@ -191,7 +191,9 @@ async def test_group_answer_edits_are_retried_because_they_are_idempotent(
 
 
 async def test_get_updates_failing_for_a_while_loses_nothing(bot: BotUnderTest) -> None:
-    faults = iter([Reply.error(500, "Internal Server Error"), Drop(), Reply.error(502, "Bad")])
+    faults: Iterator[Outcome] = iter(
+        [Reply.error(500, "Internal Server Error"), Drop(), Reply.error(502, "Bad")]
+    )
     bot.api.fail_for("getUpdates", 2.0, lambda: next(faults, Reply.error(500, "Internal")))
     await asyncio.sleep(0.2)
     questions = [bot.api.private(f"{QUESTION} ({n})") for n in range(3)]

@@ -199,14 +199,14 @@ def check_replies(api: FakeBotApi, run: Run) -> list[float]:
         replies[asked.user["id"]].append(sent)
         if sent.text != texts.SLOW_DOWN:
             latencies.append(sent.at - api.pushed_at[asked.update["update_id"]])
-    for user_id, asked in by_user.items():
+    for user_id, theirs in by_user.items():
         got = replies[user_id]
         slow = [s for s in got if s.text == texts.SLOW_DOWN]
         answers = [s for s in got if s.text != texts.SLOW_DOWN]
         assert all("¶" in s.text or s.text == NOT_FOUND for s in answers)
-        if len(asked) <= FLOOD_LIMIT:
-            assert (len(answers), len(slow)) == (len(asked), 0), user_id
-            private = [a for a in asked if a.chat > 0]
+        if len(theirs) <= FLOOD_LIMIT:
+            assert (len(answers), len(slow)) == (len(theirs), 0), user_id
+            private = [a for a in theirs if a.chat > 0]
             mine = sorted(s.at for s in answers if s.chat["id"] > 0)
             pushed = sorted(api.pushed_at[a.update["update_id"]] for a in private)
             latencies += [a - p for a, p in zip(mine, pushed, strict=True)]  # matched in order
@@ -218,7 +218,7 @@ def check_replies(api: FakeBotApi, run: Run) -> list[float]:
 def report(run: Run, latencies: list[float], answered: int) -> dict[str, object]:
     latencies.sort()
     cut = len(run.rss_kib) // 2
-    figures = {
+    figures: dict[str, object] = {
         "questions": len(run.asked),
         "answered": answered,
         "seconds": round(run.seconds, 1),

@@ -8,6 +8,7 @@ import pickle
 import signal
 import subprocess
 import sys
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ FIRST = "Which servers did the authority ask AT&T about?"
 FOLLOW_UP = "and when was that?"  # alone it has nothing to search for
 
 
-def restart(settings: Settings, api: FakeBotApi) -> running_bot:  # type: ignore[valid-type]
+def restart(settings: Settings, api: FakeBotApi) -> AbstractAsyncContextManager[BotUnderTest]:
     return running_bot(settings, real_builder(settings), api)
 
 
@@ -53,7 +54,7 @@ async def test_follow_ups_more_sources_uploads_and_stats_survive_a_restart(
         assert "BES servers" in first.text and compact.buttons
         await bot.send(api.document("a.txt", b"Exit\n\nBlackBerry goes on December 30.\n"))
         [(replace, data), _] = bot.last(BOSS).buttons
-        assert replace == "Replace it"
+        assert replace == "Replace it" and data is not None
     assert settings.state_file.is_file()
 
     async with restart(settings, api) as bot:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.bench.fakeapi.api import TOKEN, Delay, Drop, Reply
+from bot.bench.fakeapi.api import TOKEN, Delay, Drop, Outcome, Reply
 from bot.bench.fakeapi.updates import ADMIN, GROUP_ID, USER, Json
 from bot.config import Settings
 from bot.service.sources_dir import save_source
@@ -276,12 +276,17 @@ async def test_the_token_never_reaches_logs_or_users(
 ) -> None:
     settings = bot_settings(tmp_path)
     async with polling_bot(settings, real_builder(settings), read_timeout=1.0) as bot:
-        faults = [Reply.error(500, "Internal"), Drop(), Delay(1.5), Reply.error(400, "Bad Request")]
+        faults: list[Outcome] = [
+            Reply.error(500, "Internal"),
+            Drop(),
+            Delay(1.5),
+            Reply.error(400, "Bad Request"),
+        ]
         bot.api.inject("sendMessage", lambda call: faults.pop(0) if faults else None)
         bot.api.fail("getUpdates", 502, "Bad Gateway")
         for n in range(4):
             bot.api.push(bot.api.private(f"{QUESTION} {n}"))
-            await eventually(lambda n=n: len(bot.replies(ME)) > n, within=15)
+            await eventually(lambda: len(bot.replies(ME)) > n, within=15)  # noqa: B023 (awaited here)
         bot.api.push(bot.api.private("/reload", user=ADMIN))  # refused: not an admin chat yet
         await eventually(lambda: bot.replies(BOSS))
     logged = debug_log.getvalue()

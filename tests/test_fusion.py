@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.library import Library, SearchOptions, build_library
+from embeddings.library import IndexedLibrary, SearchOptions, build_library
 from embeddings.retrieval.query import core
 from embeddings.retrieval.searcher import Weights
 from tests.fakes.encoder import HashEncoder
@@ -22,7 +22,7 @@ TEXT = (
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> Library:
+def library(tmp_path: Path) -> IndexedLibrary:
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "story.txt").write_text(TEXT, "utf-8")
     lib, _ = build_library(
@@ -31,7 +31,7 @@ def library(tmp_path: Path) -> Library:
     return lib
 
 
-def ranked_paragraphs(library: Library, question: str) -> list[int]:
+def ranked_paragraphs(library: IndexedLibrary, question: str) -> list[int]:
     searcher = library.searcher
     query = searcher.corpus.lexicon.query(question)
     vectors = searcher.encoder.encode([question, query.text])
@@ -41,29 +41,29 @@ def ranked_paragraphs(library: Library, question: str) -> list[int]:
     ]
 
 
-def test_a_date_question_prefers_the_passage_with_a_date(library: Library) -> None:
+def test_a_date_question_prefers_the_passage_with_a_date(library: IndexedLibrary) -> None:
     assert (
         ranked_paragraphs(library, "When will the ferry service to the outer islands end?")[0] == 1
     )
 
 
-def test_the_type_signal_flips_a_close_call_to_the_dated_passage(library: Library) -> None:
+def test_the_type_signal_flips_a_close_call_to_the_dated_passage(library: IndexedLibrary) -> None:
     question = "When will the ferry service to the outer islands end soon?"
     assert ranked_paragraphs(library, question)[0] == 1
     library.searcher.weights = replace(Weights(), type_match=0.0, type_miss=0.0)
     assert ranked_paragraphs(library, question)[0] == 2
 
 
-def test_a_rare_exact_name_wins_through_bm25_and_coverage(library: Library) -> None:
+def test_a_rare_exact_name_wins_through_bm25_and_coverage(library: IndexedLibrary) -> None:
     assert ranked_paragraphs(library, "secusmart")[0] == 3
 
 
-def test_coverage_counts_every_question_word(library: Library) -> None:
+def test_coverage_counts_every_question_word(library: IndexedLibrary) -> None:
     order = ranked_paragraphs(library, "Did the fishermen talk to the harbour company?")
     assert order[0] == 4
 
 
-def test_confidence_zero_when_no_passage_supplies_an_asked_amount(library: Library) -> None:
+def test_confidence_zero_when_no_passage_supplies_an_asked_amount(library: IndexedLibrary) -> None:
     searcher = library.searcher
     question = "How much did Secusmart pay for the harbour office?"
     query = searcher.corpus.lexicon.query(question)
@@ -72,7 +72,7 @@ def test_confidence_zero_when_no_passage_supplies_an_asked_amount(library: Libra
     assert not library.ask(question).answered
 
 
-def scores(library: Library, question: str) -> dict[int, float]:
+def scores(library: IndexedLibrary, question: str) -> dict[int, float]:
     searcher = library.searcher
     query = searcher.corpus.lexicon.query(question)
     vectors = searcher.encoder.encode([question, query.text])
@@ -125,7 +125,7 @@ class CountingEncoder(HashEncoder):
 
 
 @pytest.fixture
-def counted(tmp_path: Path) -> tuple[Library, CountingEncoder]:
+def counted(tmp_path: Path) -> tuple[IndexedLibrary, CountingEncoder]:
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "story.txt").write_text(TEXT, "utf-8")
     encoder = CountingEncoder()
@@ -136,7 +136,7 @@ def counted(tmp_path: Path) -> tuple[Library, CountingEncoder]:
     return lib, encoder
 
 
-def unsure(lib: Library, question: str) -> bool:
+def unsure(lib: IndexedLibrary, question: str) -> bool:
     """Does ranking with the question's own vector leave a near tie?"""
     searcher = lib.searcher
     query = searcher.corpus.lexicon.query(question)
@@ -145,7 +145,7 @@ def unsure(lib: Library, question: str) -> bool:
 
 
 def test_a_sure_question_is_answered_with_one_encode(
-    counted: tuple[Library, CountingEncoder],
+    counted: tuple[IndexedLibrary, CountingEncoder],
 ) -> None:
     lib, encoder = counted
     question = "Secusmart, a small maker of encrypted radios, bought the old harbour office."
@@ -156,7 +156,7 @@ def test_a_sure_question_is_answered_with_one_encode(
 
 
 def test_an_unsure_question_is_ranked_again_with_its_content_words(
-    counted: tuple[Library, CountingEncoder],
+    counted: tuple[IndexedLibrary, CountingEncoder],
 ) -> None:
     lib, encoder = counted
     searcher = lib.searcher
@@ -171,7 +171,7 @@ def test_an_unsure_question_is_ranked_again_with_its_content_words(
 
 
 def test_a_question_of_content_words_only_is_never_encoded_twice(
-    counted: tuple[Library, CountingEncoder],
+    counted: tuple[IndexedLibrary, CountingEncoder],
 ) -> None:
     lib, encoder = counted
     question = "radios fishermen"
@@ -197,6 +197,6 @@ def test_a_question_of_content_words_only_is_never_encoded_twice(
     ],
 )
 def test_chat_wrapping_is_left_out_of_what_is_searched(
-    library: Library, question: str, embedded: str
+    library: IndexedLibrary, question: str, embedded: str
 ) -> None:
     assert core(question, library.searcher.corpus.lexicon) == embedded

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import pytest
@@ -50,7 +50,13 @@ class TableEncoder:
         return 1
 
 
-def table_index(directory: Path, table: np.ndarray, **limit: int) -> tuple[VectorIndex, SyncStats]:
+class _Limit(TypedDict, total=False):
+    exact_limit: int
+
+
+def table_index(
+    directory: Path, table: np.ndarray, **limit: Unpack[_Limit]
+) -> tuple[VectorIndex, SyncStats]:
     items = make_items([f"v{i}" for i in range(len(table))])
     return sync_index(directory, items, TableEncoder(table), **limit)
 

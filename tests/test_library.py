@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.library import Library, SearchOptions, build_library
+from embeddings.library import IndexedLibrary, SearchOptions, build_library
 from embeddings.models import BuildReport
 from embeddings.text import normalise
 from tests.fakes.encoder import HashEncoder
@@ -59,7 +59,7 @@ def build(
     index: Path,
     encoder: HashEncoder | None = None,
     min_score: float = HASH_MIN_SCORE,
-) -> tuple[Library, BuildReport]:
+) -> tuple[IndexedLibrary, BuildReport]:
     options = SearchOptions(min_score=min_score)
     return build_library(sources, index, encoder or RecordingEncoder(), options=options)
 

@@ -8,7 +8,7 @@ import pytest
 
 from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
 from embeddings.evaluation.evaluate import evaluate, load_questions
-from embeddings.library import Library, build_library
+from embeddings.library import IndexedLibrary, build_library
 from embeddings.text import normalise
 
 pytestmark = pytest.mark.model
@@ -16,7 +16,7 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexedLibrary]:
     index = tmp_path_factory.mktemp("index")
     lib, report = build_library(SEEDS, index, SentenceTransformerEncoder())
     assert report.sources == 5 and report.embedded > 0 and not report.problems
@@ -31,7 +31,7 @@ def test_encoder_gives_unit_vectors_of_the_model_dimension() -> None:
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
 
 
-def test_known_question_is_answered_with_the_right_citation(library: Library) -> None:
+def test_known_question_is_answered_with_the_right_citation(library: IndexedLibrary) -> None:
     answer = library.ask("What is the new exit date?")
     assert answer.answered
     best = answer.excerpts[0]
@@ -42,12 +42,12 @@ def test_known_question_is_answered_with_the_right_citation(library: Library) ->
     assert normalise(best.highlight[0]) in normalise(article.paragraphs[best.paragraph - 1])
 
 
-def test_off_topic_questions_are_not_answered(library: Library) -> None:
+def test_off_topic_questions_are_not_answered(library: IndexedLibrary) -> None:
     for question in ("What is the capital of France?", "hello", "Recommend a good film"):
         assert not library.ask(question).answered, question
 
 
-def test_the_same_quote_in_several_outlets_is_one_excerpt(library: Library) -> None:
+def test_the_same_quote_in_several_outlets_is_one_excerpt(library: IndexedLibrary) -> None:
     answer = library.ask("Has BlackBerry ever permitted wholesale access to its BES servers?")
     grouped = [e for e in answer.excerpts if e.also_in]
     assert grouped, answer
@@ -55,7 +55,9 @@ def test_the_same_quote_in_several_outlets_is_one_excerpt(library: Library) -> N
     assert sum("world's most secure communications platform" in t for t in texts) <= 1
 
 
-def test_reopening_an_unchanged_index_embeds_nothing(library: Library, tmp_path: Path) -> None:
+def test_reopening_an_unchanged_index_embeds_nothing(
+    library: IndexedLibrary, tmp_path: Path
+) -> None:
     encoder = SentenceTransformerEncoder()
     _, first = build_library(SEEDS, tmp_path, encoder)
     again, second = build_library(SEEDS, tmp_path, encoder)
@@ -63,7 +65,7 @@ def test_reopening_an_unchanged_index_embeds_nothing(library: Library, tmp_path:
     assert again.ask("Who announced the exit?").answered
 
 
-def test_every_excerpt_is_verbatim_source_text(library: Library) -> None:
+def test_every_excerpt_is_verbatim_source_text(library: IndexedLibrary) -> None:
     questions = ["Why did BlackBerry leave Pakistan?", "What did OpenMedia say?", "BBM", "India"]
     sources = {a.info.id: normalise(" ".join(a.paragraphs)) for a in library.articles}
     for answer in library.ask_many(questions):
@@ -89,7 +91,7 @@ DATA = Path(__file__).resolve().parent / "data"
     ],
 )
 def test_retrieval_quality_does_not_regress(
-    library: Library, name: str, floor: dict[str, float]
+    library: IndexedLibrary, name: str, floor: dict[str, float]
 ) -> None:
     report = evaluate(load_questions(DATA / name), library.ask_many)
     for metric, least in floor.items():
@@ -108,7 +110,7 @@ def test_retrieval_quality_does_not_regress(
     ],
 )
 def test_misspelt_and_chatty_questions_do_not_regress(
-    library: Library, kind: str, floor: float
+    library: IndexedLibrary, kind: str, floor: float
 ) -> None:
     from embeddings.evaluation.variants import variants
 
@@ -119,6 +121,6 @@ def test_misspelt_and_chatty_questions_do_not_regress(
     assert metrics["hit@1"] >= floor and metrics["false_abstention"] <= 0.05, (kind, metrics)
 
 
-def test_questions_with_lone_surrogates_and_controls_are_answered(library: Library) -> None:
+def test_questions_with_lone_surrogates_and_controls_are_answered(library: IndexedLibrary) -> None:
     answer = library.ask("What is the new exit date?\ud800\x00\u200b")
     assert answer.answered and json.dumps(answer.to_dict(), ensure_ascii=False).encode("utf-8")

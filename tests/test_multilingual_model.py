@@ -3,7 +3,7 @@ Roman Urdu and Spanish find the English passages that answer them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +75,7 @@ def test_english_questions_skip_the_multilingual_encoder(
     calls: list[int] = []
     original = e5.encode_queries
 
-    def counting(texts: list[str]) -> np.ndarray:
+    def counting(texts: Sequence[str]) -> np.ndarray:
         calls.append(len(texts))
         return original(texts)
 

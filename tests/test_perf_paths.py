@@ -6,6 +6,7 @@ import asyncio
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -92,7 +93,7 @@ def test_sentence_grouping_and_best_sentence_equal_the_loops() -> None:
 
     query = unit(rng, 2)
     rows = np.arange(7)
-    best = Searcher._best_sentences(type("S", (), {"corpus": Stub})(), rows, query)  # type: ignore[arg-type]
+    best = Searcher._best_sentences(type("S", (), {"corpus": Stub})(), rows, query)
     for r in rows:
         own = groups[r]
         if not len(own):
@@ -167,7 +168,7 @@ async def test_a_failed_batch_fails_every_question_in_it() -> None:
         raise OSError("encoder on fire")
 
     batcher = MicroBatcher(run, max_batch=8)
-    library = object.__new__(Library)
+    library = cast(Library, object())
     results = await asyncio.gather(
         *(batcher.ask(library, f"q{i}") for i in range(3)), return_exceptions=True
     )
@@ -176,7 +177,7 @@ async def test_a_failed_batch_fails_every_question_in_it() -> None:
 
 
 def test_answer_cache_is_lru_and_per_library() -> None:
-    one, two = object.__new__(Library), object.__new__(Library)
+    one, two = cast(Library, object()), cast(Library, object())
     cache = AnswerCache(2)
     for q in ("a", "b", "c"):
         cache.put(one, q, Answer(q))

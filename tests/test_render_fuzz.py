@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from telegram import InputTextMessageContent
 
 from bot.bench.fakeapi.tghtml import ALLOWED, parse_html
 from bot.telegram.inline import inline_results
@@ -89,7 +90,8 @@ def test_any_answer_is_valid_telegram_html(parts: list[Excerpt], question: str) 
     assert_valid(render_html(answer, compact=True))
     for result in inline_results(answer):
         content = result.input_message_content
-        assert_valid(content.message_text)  # type: ignore[union-attr]
+        assert isinstance(content, InputTextMessageContent)
+        assert_valid(content.message_text)
     summaries = [SourceSummary(p.source, p.paragraph) for p in parts]
     for page in render_sources_html(summaries):
         assert_valid(page)

@@ -1,6 +1,7 @@
 """Source files that admins upload: safe names, text checks, atomic writes, and sources.toml.
 
-Plain file operations, no Telegram: `bot.telegram.admin` decides who may call them and what to say.
+Plain file operations, no Telegram: `bot.telegram.admin` and `bot.telegram.uploads` decide who
+may call them and what to say.
 """
 
 from __future__ import annotations

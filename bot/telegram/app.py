@@ -35,7 +35,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings, SettingsError
 from bot.service.flood import FloodGuard
 from bot.service.service import ReloadError, StoryService
-from bot.telegram import admin, handlers, inline
+from bot.telegram import admin, handlers, inline, uploads
 from bot.telegram.delivery import RetryingRateLimiter
 from bot.telegram.persistence import StatePersistence
 from bot.telegram.runtime import INLINE_FLOOD_FACTOR, RUNTIME_KEY, Runtime
@@ -130,7 +130,7 @@ def register_handlers(application: App) -> None:
     text, command = filters.TEXT & ~filters.COMMAND, filters.COMMAND
     application.add_handlers(
         [
-            MessageHandler(private & filters.Document.ALL & new, admin.upload),
+            MessageHandler(private & filters.Document.ALL & new, uploads.upload),
             MessageHandler(private & text & new, handlers.private_text),
             MessageHandler(groups & text & new, handlers.group_text),
             MessageHandler(private & command & new, handlers.unknown_command),
@@ -138,7 +138,7 @@ def register_handlers(application: App) -> None:
                 private & ~filters.TEXT & ~filters.StatusUpdate.ALL & new, handlers.non_text
             ),
             CallbackQueryHandler(handlers.more_sources, pattern=f"^{handlers.MORE}$"),
-            CallbackQueryHandler(admin.confirm_upload, pattern=admin.CONFIRM_PATTERN),
+            CallbackQueryHandler(uploads.confirm_upload, pattern=uploads.CONFIRM_PATTERN),
             CallbackQueryHandler(handlers.unknown_button),
             InlineQueryHandler(inline.inline_query),
         ]

@@ -92,7 +92,7 @@ class Memory:
     asked: Lru[tuple[int, int], str] = field(default_factory=lambda: Lru(ASKED_KEPT))
     """The question each recent answer of ours answered, for follow-ups sent as replies."""
     pending: Lru[str, Any] = field(default_factory=lambda: Lru(PENDING_KEPT))
-    """Uploads waiting for an admin's "replace?" answer, by token (`bot.telegram.admin`)."""
+    """Uploads waiting for an admin's "replace?" answer, by token (`bot.telegram.uploads`)."""
 
     def remember(self, key: tuple[int, int], question: str) -> None:
         """Records the question our message `key` (chat id, message id) answered."""

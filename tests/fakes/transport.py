@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from urllib.parse import unquote
 
 import httpx
@@ -83,7 +84,7 @@ class FakeTransport(BaseRequest):
             raise _dropped()
         return reply.status, reply.encode()
 
-    async def _long_poll(self, params: dict[str, object]) -> None:
+    async def _long_poll(self, params: Mapping[str, object]) -> None:
         offset = int(str(params.get("offset", 0)))
         deadline = asyncio.get_running_loop().time() + float(str(params.get("timeout", 0)))
         # The api's state is guarded by a threading lock (the HTTP server shares it), so poll it.
