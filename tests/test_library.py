@@ -231,7 +231,7 @@ def test_a_spun_restatement_gives_way_to_the_fluent_one_outside_any_group(tmp_pa
         f"Spun Copy Of The Ferry Story\n\n{spun * 8}\n\n{fact} {spun}", "utf-8"
     )
     library, _ = build(folder, tmp_path / "index")
-    searcher = library.searcher  # type: ignore[attr-defined]
+    searcher = library.searcher
     corpus = searcher.corpus
     spun_row = next(
         i for i, p in enumerate(corpus.passages) if p.source_id == "spun" and fact in p.text
