@@ -160,7 +160,8 @@ class IndexedLibrary:
         """Questions about who wrote an article get the bylines (`retrieval/about.py`); the
         rest go to the searcher in one batch."""
         known = self.searcher.corpus.lexicon.idf
-        answers = [who_wrote(searchable(q), self._articles, known) for q in questions]
+        most = k or self.searcher.k
+        answers = [who_wrote(searchable(q), self._articles, known, most) for q in questions]
         rest = [i for i, a in enumerate(answers) if a is None]
         for i, answer in zip(
             rest, self.searcher.ask_many([questions[i] for i in rest], k), strict=True
@@ -235,7 +236,9 @@ def build_library(
 
     passage_tokens = None
     if loaded.articles and isinstance(encoder, ReadsTokens):
-        passage_tokens, count = sync_tokens(index_dir / "tokens", stores["passages"], encoder)
+        passage_tokens, count = sync_tokens(
+            index_dir / "tokens", stores["passages"], encoder, progress
+        )
         embedded += count
     fluent = {a.info.id: fluency(a.paragraphs) >= FLUENT for a in loaded.articles}
     e5_sentences = indexes.get("e5-sentences", indexes["sentences"] if multilingual else None)

@@ -164,7 +164,8 @@ class BuildReport:
     sources: int
     passages: int
     embedded: int
-    """Vectors computed now (passages and sentences); 0 when nothing changed."""
+    """Texts encoded now: vectors of passages, sentences and words, and passages' token states
+    (late interaction); 0 when nothing changed."""
     seconds: float
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()

@@ -1,11 +1,13 @@
 """The core end to end with the deterministic hashing encoder: build, ask, rebuild."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from embeddings.evaluation.calibrate import OPEN_GATE
 from embeddings.library import IndexedLibrary, SearchOptions, build_library
 from embeddings.models import BuildReport
 from embeddings.text import normalise
@@ -271,3 +273,31 @@ def test_who_wrote_an_article_is_answered_with_its_byline(sources: Path, tmp_pat
     ]
     # the story itself is still searched as before
     assert library.ask("Who is the new lighthouse keeper on Gull Rock?").excerpts[0].paragraph > 0
+
+
+def test_a_spun_restatement_of_a_quoted_passage_is_folded_into_also_reported_by(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "s"
+    folder.mkdir()
+    spun = (
+        "A supervision asked a smartphone builder to give it entrance to a servers of a association. "
+        "A pierce comes after a gauge was directed usually during a BES servers, a association said. "
+    )
+    fact = "The northern ferry route will close on March 3."
+    (folder / "clean.txt").write_text(
+        f"Clean Copy Of The Ferry Story\n\n{fact} The northern ferry route closes for good.\n\n"
+        f"{CLEAN_PROSE}",
+        "utf-8",
+    )
+    (folder / "spun.txt").write_text(
+        f"Spun Copy Of The Ferry Story\n\n{spun * 8}\n\n{fact} {spun}", "utf-8"
+    )
+    library, _ = build(folder, tmp_path / "index", min_score=0.0)
+    searcher = library.searcher
+    searcher.gate = OPEN_GATE
+    searcher.weights = replace(searcher.weights, related_margin=9.0, related_confidence=9.0)
+    answer = library.ask("When will the northern ferry route close?")
+    assert answer.excerpts[0].source.id == "clean"
+    assert "spun" in [a.id for a in answer.excerpts[0].also_in]
+    assert all(e.source.id != "spun" or fact not in e.text for e in answer.excerpts)

@@ -64,6 +64,8 @@ SAME_STATEMENT_MINILM = 0.85
 """The same without e5 (ENCODERS=minilm): MiniLM puts restatements at 0.56-0.90 and other
 statements up to 0.71, so only the closest three restatements pass."""
 _NEIGHBOURS = 8
+"""Nearest sentences looked at per spun sentence: its own copies in the spun source come first,
+so a few more than one are needed to reach the nearest fluent one."""
 
 
 def fluent_twins(

@@ -4,6 +4,7 @@ cut at sentence boundaries."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -44,47 +45,52 @@ class ExcerptMaker:
         in another language has neither, only its multilingual vector ``e5_vector``.
         """
         c = self.corpus
-        taken: set[int] = set()
+        quoted: dict[int, int] = {}  # each row shown or folded into "also reported by": its excerpt
         out: list[Excerpt] = []
         for scored in ranked:
             if len(out) >= k:
                 break
-            if scored.row in taken:
+            if scored.row in quoted:
                 continue
-            group = [scored.row, *(r for r in c.duplicates[scored.row] if r not in taken)]
+            group = [scored.row, *(r for r in c.duplicates[scored.row] if r not in quoted)]
             row = self._cleanest(group, vector, e5_vector)
             text, highlight = self._quote(row, query, vector, kind, e5_vector)
             if (twin := self._restated(row, highlight)) is not None:
-                if twin in taken:  # a fluent passage already quoted says the same
-                    taken.update(group)
+                if twin in quoted:  # a fluent passage already quoted says the same
+                    i = quoted[twin]
+                    out[i] = replace(out[i], also_in=self._also_in(out[i], group))
+                    quoted.update(dict.fromkeys(group, i))
                     continue
-                more = (r for r in c.duplicates[twin] if r not in taken)
+                more = (r for r in c.duplicates[twin] if r not in quoted)
                 group = list(dict.fromkeys([twin, *group, *more]))
                 row = twin
                 text, highlight = self._quote(row, query, vector, kind, e5_vector)
-            taken.update(group)
+            quoted.update(dict.fromkeys(group, len(out)))
             passage = c.passages[row]
-            others = [r for r in group if r != row]
-            also: dict[str, AlsoIn] = {}
-            for r in others:
-                p = c.passages[r]
-                if p.source_id != passage.source_id and p.source_id not in also:
-                    info = c.sources[p.source_id]
-                    also[p.source_id] = AlsoIn(
-                        p.source_id, info.publisher, p.paragraph, info.title or ""
-                    )
-            out.append(
-                Excerpt(
-                    text=text,
-                    highlight=highlight,
-                    confidence=round(max(0.0, min(1.0, scored.confidence)), 4),
-                    paragraph=passage.paragraph,
-                    source=c.sources[passage.source_id],
-                    also_in=tuple(also.values()),
-                    machine_rewritten=not c.fluent.get(passage.source_id, True),
-                )
+            excerpt = Excerpt(
+                text=text,
+                highlight=highlight,
+                confidence=round(max(0.0, min(1.0, scored.confidence)), 4),
+                paragraph=passage.paragraph,
+                source=c.sources[passage.source_id],
+                machine_rewritten=not c.fluent.get(passage.source_id, True),
             )
+            out.append(replace(excerpt, also_in=self._also_in(excerpt, group)))
         return out
+
+    def _also_in(self, excerpt: Excerpt, rows: Sequence[int]) -> tuple[AlsoIn, ...]:
+        """The excerpt's "also reported by", with the other sources among ``rows`` added (one
+        entry a source, never its own)."""
+        c = self.corpus
+        also = {a.id: a for a in excerpt.also_in}
+        for r in rows:
+            p = c.passages[r]
+            if p.source_id != excerpt.source.id and p.source_id not in also:
+                info = c.sources[p.source_id]
+                also[p.source_id] = AlsoIn(
+                    p.source_id, info.publisher, p.paragraph, info.title or ""
+                )
+        return tuple(also.values())
 
     def _cleanest(
         self, group: Sequence[int], vector: np.ndarray | None, e5_vector: np.ndarray | None

@@ -133,7 +133,10 @@ def load_sources(directory: Path, metadata_file: Path | None = None) -> LoadResu
         ids[path.stem] = path.name
         extra = overrides.get(path.stem)
         if isinstance(extra, Mapping):
-            article = replace(article, info=_override(article.info, extra))
+            info = _override(article.info, extra)
+            # The byline is the text's own; a corrected or cleared author replaces it.
+            byline = article.byline if info.author == article.info.author else info.author
+            article = replace(article, info=info, byline=byline)
         articles.append(replace(article, sha256=hashlib.sha256(raw).hexdigest()))
     return LoadResult(tuple(articles), tuple(problems))
 

@@ -17,12 +17,15 @@ from embeddings.models import Answer, Article, Excerpt
 from embeddings.retrieval.lexicon import content_terms
 
 _WORK = r"(?:article|articles|story|stories|piece|report|reports|coverage|write-?up)"
+_OBJECT = rf"(?:(?:the|this|that|these|those|an?|their)\s+)?(?:[\w.'’-]+\s+){{0,3}}?{_WORK}\b"
+"""What was written: the work noun right after the verb, at most three words in between (the
+outlet's name): "wrote the Canadian Press article", never "wrote the blog post … in the story"."""
 _ASKS_AUTHOR = re.compile(
-    rf"\b(?:who|which (?:journalist|reporter|writer|author))\b[^?.!]*?"
-    rf"\b(?:wrote|writes|write|written|authored|penned)\b[^?.!]*\b{_WORK}\b"
-    rf"|\b(?:authors?|writers?|reporters?|journalists?|bylines?)\b[^?.!]*?"
-    rf"\b(?:of|for|behind|on)\b[^?.!]*\b{_WORK}\b"
-    rf"|\b{_WORK}\b[^?.!]*\b(?:written|authored|penned) by\b"
+    rf"\b(?:who|which (?:journalist|reporter|writer|author)s?)\b[^?.!,;]*?"
+    rf"\b(?:wrote|writes|write|written|authored|penned)\s+{_OBJECT}"
+    rf"|\b(?:who|what)(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+)?"
+    rf"(?:authors?|writers?|reporters?|journalists?)\s+(?:of|for|behind|on)\s+{_OBJECT}"
+    rf"|\b{_WORK}\s+(?:was\s+|were\s+)?(?:written|authored|penned)\s+by\b"
     rf"|\bbylines?\b",
     re.I,
 )
@@ -33,8 +36,22 @@ _INTENT_WORDS = frozenset(
 )
 
 
-def _squeezed(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\W_]+", text.casefold()) if w]
+
+
+def _names(publisher: str, question_words: Sequence[str]) -> bool:
+    """Does the question name the publisher, as whole words ("canadian press", "intel-news",
+    "Intel News", "securityweek"), a leading "the" optional? Never inside another word."""
+    name = _words(publisher)
+    if name[:1] == ["the"] and len(name) > 1:
+        name = name[1:]
+    joined = "".join(name)
+    return any(
+        "".join(question_words[i : i + n]) == joined
+        for n in range(1, len(name) + 2)
+        for i in range(len(question_words) - n + 1)
+    )
 
 
 def asks_who_wrote(question: str) -> bool:
@@ -42,14 +59,16 @@ def asks_who_wrote(question: str) -> bool:
     return bool(_ASKS_AUTHOR.search(question))
 
 
-def who_wrote(question: str, articles: Sequence[Article], known: Collection[str]) -> Answer | None:
-    """The bylines that answer an authorship question, or None when the question is not one, or
-    names something the sources never mention (``known``: the words they use), such as an
-    outlet they don't include; the search then answers it like any other question."""
+def who_wrote(
+    question: str, articles: Sequence[Article], known: Collection[str], k: int
+) -> Answer | None:
+    """Up to ``k`` bylines that answer an authorship question, or None when the question is not
+    one, or names something the sources never mention (``known``: the words they use), such as
+    an outlet they don't include; the search then answers it like any other question."""
     if not asks_who_wrote(question):
         return None
-    asked = _squeezed(question)
-    named = [a for a in articles if a.info.publisher and _squeezed(a.info.publisher) in asked]
+    asked = _words(question)
+    named = [a for a in articles if a.info.publisher and _names(a.info.publisher, asked)]
     if not named:
         unknown = [t for t in content_terms(question) if t not in known and t not in _INTENT_WORDS]
         if unknown:
@@ -66,7 +85,7 @@ def who_wrote(question: str, articles: Sequence[Article], known: Collection[str]
         for a in named
         if a.byline
     )
-    return Answer(question, excerpts)
+    return Answer(question, excerpts[:k])
 
 
 __all__ = ["asks_who_wrote", "who_wrote"]

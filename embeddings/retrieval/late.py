@@ -26,10 +26,13 @@ cost whatever the corpus's size."""
 def maxsim(question: np.ndarray, passages: Sequence[np.ndarray]) -> np.ndarray:
     """For each passage, the mean over ``question``'s token vectors of the best cosine to any of
     the passage's token vectors (all unit rows)."""
-    if not passages:
-        return np.zeros(0)
+    out = np.zeros(len(passages))
     lengths = np.fromiter((len(p) for p in passages), dtype=np.int64, count=len(passages))
-    flat = np.concatenate(passages).astype(np.float32)
+    some = np.flatnonzero(lengths)  # a passage without tokens scores 0
+    if not some.size or not len(question):
+        return out
+    flat = np.concatenate([passages[int(i)] for i in some]).astype(np.float32)
     sims = question.astype(np.float32) @ flat.T
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    return np.maximum.reduceat(sims, starts, axis=1).mean(axis=0).astype(np.float64)
+    starts = np.concatenate(([0], np.cumsum(lengths[some])[:-1]))
+    out[some] = np.maximum.reduceat(sims, starts, axis=1).mean(axis=0)
+    return out

@@ -222,6 +222,7 @@ class Searcher:
             self.corpus.passage_tokens is not None
             and self.weights.late > 0
             and isinstance(self.encoder, ReadsTokens)
+            and not self._takes_queries()  # its questions need a prefix the token path skips
         )
 
     def _takes_queries(self) -> bool:
@@ -248,8 +249,12 @@ class Searcher:
         texts = [dense_text(q, query) for q, query in zip(questions, queries, strict=True)]
         tokens: list[np.ndarray | None] = [None] * len(texts)
         if self._reads_tokens():  # the questions' token states come from the same pass
-            vectors_, states = cast(ReadsTokens, self.encoder).encode_with_tokens(texts)
-            encoded = np.vstack([vectors_, self.encoder.encode(missing)]) if missing else vectors_
+            asked_vectors, states = cast(ReadsTokens, self.encoder).encode_with_tokens(texts)
+            encoded = (
+                np.vstack([asked_vectors, self.encoder.encode(missing)])
+                if missing
+                else asked_vectors
+            )
             tokens = list(states)
         else:
             encoded = self._encode_questions(texts, missing)

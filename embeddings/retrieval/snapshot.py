@@ -50,8 +50,9 @@ class Corpus:
     """For sentence rows of a machine-rewritten source, the fluent sentence that states the same
     thing (`embeddings/excerpts/grouping.py: fluent_twins`), when there is one."""
     passage_tokens: Sequence[np.ndarray] | None = None
-    """Per passage row, its MiniLM token states (float16 unit rows) for late interaction, when
-    the encoder gives them (`embeddings/store/tokens.py`)."""
+    """Per passage row, its MiniLM token states (unit rows: float32 in memory, or float16 mapped
+    from disk for a large store) for late interaction, when the encoder gives them
+    (`embeddings/store/tokens.py`)."""
     e5_passage_index: VectorIndex | None = None
     """The multilingual encoder's passage vectors (same rows), when it is configured."""
     e5_sentence_index: VectorIndex | None = None

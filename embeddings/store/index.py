@@ -104,7 +104,7 @@ def sync_index(
     stored_extra = json.loads(json.dumps(dict(extra or {}), allow_nan=False))
     kind = "exact" if len(items) <= exact_limit else "hnsw"
     directory.mkdir(parents=True, exist_ok=True)
-    with _exclusive(directory):
+    with exclusive(directory):
         return _sync(directory, items, encoder, kind, stored_extra)
 
 
@@ -322,7 +322,7 @@ def _write_generation(
         FAISS_INDEX: _write_durably(folder / FAISS_INDEX, faiss.serialize_index(index).data),
         ITEMS: _write_durably(folder / ITEMS, "".join(lines).encode()),
     }
-    _fsync_directory(folder)
+    fsync_directory(folder)
     return name, files
 
 
@@ -340,10 +340,10 @@ def _commit(directory: Path, manifest: Mapping[str, Any]) -> None:
     temporary = directory / f"{MANIFEST}.{uuid.uuid4().hex}.tmp"
     _write_durably(temporary, json.dumps(manifest, ensure_ascii=False).encode())
     temporary.replace(directory / MANIFEST)
-    _fsync_directory(directory)
+    fsync_directory(directory)
 
 
-def _fsync_directory(path: Path) -> None:
+def fsync_directory(path: Path) -> None:
     if os.name == "posix":  # makes new directory entries durable; Windows cannot open folders
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -362,7 +362,7 @@ def _remove_debris(directory: Path, *, keep: str) -> None:
 
 
 @contextmanager
-def _exclusive(directory: Path) -> Iterator[None]:
+def exclusive(directory: Path) -> Iterator[None]:
     """Holds an advisory lock on ``directory`` (POSIX) so that two syncs never interleave."""
     with (directory / ".lock").open("a+b") as handle:
         if sys.platform != "win32":
