@@ -196,13 +196,16 @@ CLEAN_PROSE = (
 ) * 3
 
 
+SPUN = (
+    "A supervision asked a smartphone builder to give it entrance to a servers of a association. "
+    "A pierce comes after a gauge was directed usually during a BES servers, a association said. "
+)
+"""Machine-rewritten prose: the fluency check flags a source made of it."""
+
+
 def test_a_group_quotes_its_fluent_copy(tmp_path: Path) -> None:
     folder = tmp_path / "s"
     folder.mkdir()
-    spun = (
-        "A supervision asked a smartphone builder to give it entrance to a servers of a association. "
-        "A pierce comes after a gauge was directed usually during a BES servers, a association said. "
-    )
     quote = "The ferry company said the northern route will close on March 3 after years of losses."
     # The clean copy carries the quote inside a longer paragraph, so the spun one ranks first.
     longer = f"{quote} Islanders said they had expected it for a long while, and were sad."
@@ -210,7 +213,7 @@ def test_a_group_quotes_its_fluent_copy(tmp_path: Path) -> None:
         f"Clean Copy Of The Ferry Story\n\n{longer}\n\n{CLEAN_PROSE}", "utf-8"
     )
     (folder / "spun.txt").write_text(
-        f"Spun Copy Of The Ferry Story\n\n{spun * 8}\n\n{quote}", "utf-8"
+        f"Spun Copy Of The Ferry Story\n\n{SPUN * 8}\n\n{quote}", "utf-8"
     )
     library, _ = build(folder, tmp_path / "index")
     first = library.ask("When will the ferry company close the northern route?").excerpts[0]
@@ -221,16 +224,12 @@ def test_a_group_quotes_its_fluent_copy(tmp_path: Path) -> None:
 def test_a_spun_restatement_gives_way_to_the_fluent_one_outside_any_group(tmp_path: Path) -> None:
     folder = tmp_path / "s"
     folder.mkdir()
-    spun = (
-        "A supervision asked a smartphone builder to give it entrance to a servers of a association. "
-        "A pierce comes after a gauge was directed usually during a BES servers, a association said. "
-    )
     fact = "The northern ferry route will close on March 3."  # under 12 words: no shared run
     (folder / "clean.txt").write_text(
         f"Clean Copy Of The Ferry Story\n\n{CLEAN_PROSE} {fact}\n\n{CLEAN_PROSE}", "utf-8"
     )
     (folder / "spun.txt").write_text(
-        f"Spun Copy Of The Ferry Story\n\n{spun * 8}\n\n{fact} {spun}", "utf-8"
+        f"Spun Copy Of The Ferry Story\n\n{SPUN * 8}\n\n{fact} {SPUN}", "utf-8"
     )
     library, _ = build(folder, tmp_path / "index")
     searcher = library.searcher
@@ -280,10 +279,6 @@ def test_a_spun_restatement_of_a_quoted_passage_is_folded_into_also_reported_by(
 ) -> None:
     folder = tmp_path / "s"
     folder.mkdir()
-    spun = (
-        "A supervision asked a smartphone builder to give it entrance to a servers of a association. "
-        "A pierce comes after a gauge was directed usually during a BES servers, a association said. "
-    )
     fact = "The northern ferry route will close on March 3."
     (folder / "clean.txt").write_text(
         f"Clean Copy Of The Ferry Story\n\n{fact} The northern ferry route closes for good.\n\n"
@@ -291,7 +286,7 @@ def test_a_spun_restatement_of_a_quoted_passage_is_folded_into_also_reported_by(
         "utf-8",
     )
     (folder / "spun.txt").write_text(
-        f"Spun Copy Of The Ferry Story\n\n{spun * 8}\n\n{fact} {spun}", "utf-8"
+        f"Spun Copy Of The Ferry Story\n\n{SPUN * 8}\n\n{fact} {SPUN}", "utf-8"
     )
     library, _ = build(folder, tmp_path / "index", min_score=0.0)
     searcher = library.searcher
