@@ -48,9 +48,11 @@ typecheck: $(STAMP) ## mypy over bot/, embeddings/ and tests/
 
 # Further sets, each run when present; -q keeps a hold-out's questions off the screen.
 EVAL_MORE := $(wildcard tests/data/calibration_questions.jsonl tests/data/nonenglish_questions.jsonl \
+                          tests/data/group_questions.jsonl \
                           tests/data/fresh_holdout_questions.jsonl \
                           tests/data/fresh_holdout2_questions.jsonl \
-                          tests/data/fresh_holdout3_questions.jsonl)
+                          tests/data/fresh_holdout3_questions.jsonl \
+                          tests/data/fresh_holdout4_questions.jsonl)
 
 eval: $(STAMP) ## retrieval quality on the question sets
 	$(BIN)/storybot eval tests/data/dev_questions.jsonl --variants

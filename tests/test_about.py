@@ -18,6 +18,7 @@ from embeddings.retrieval.about import asks_who_wrote, who_wrote
         "who is the author of the Intel-News article",
         "Was the Mashable report written by a staff writer?",
         "what's the byline on the ITBusinessEDGE one",
+        "who wrote the intel news one, the first article?",
     ],
 )
 def test_authorship_questions_are_recognised(question: str) -> None:

@@ -46,3 +46,19 @@ def test_a_count_is_a_number_followed_closely_by_the_counted_thing() -> None:
     assert counts("about 2,000 small companies use it", companies, stem)
     assert not counts("It will exit on Dec. 30, the company said.", companies, stem)
     assert not counts("Five years ago companies complained.", companies, stem)
+
+
+@pytest.mark.parametrize(
+    ("text", "has_name"),
+    [
+        ("The move was announced by Marty Beard on Monday.", True),
+        ("Laura Tribe, a digital rights expert with OpenMedia, said it was encouraging.", True),
+        ("It said so. Marty Beard, Chief Operating Officer, wrote the post.", True),
+        ("Pakistan, the regulator said, wanted access to the servers.", False),
+        ("the servers will close on Dec. 30, the company said.", False),
+    ],
+)
+def test_a_person_is_a_name_inside_a_sentence_or_one_opening_it_before_a_comma(
+    text: str, has_name: bool
+) -> None:
+    assert supplies(text, AnswerType.PERSON) is has_name

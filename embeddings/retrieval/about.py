@@ -16,7 +16,8 @@ from collections.abc import Collection, Sequence
 from embeddings.models import Answer, Article, Excerpt
 from embeddings.retrieval.lexicon import content_terms
 
-_WORK = r"(?:article|articles|story|stories|piece|report|reports|coverage|write-?up)"
+_WORK = r"(?:article|articles|story|stories|piece|report|reports|coverage|write-?up|one)"
+"""What was written; "one" as in "who wrote the Intel News one?"."""
 _OBJECT = rf"(?:(?:the|this|that|these|those|an?|their)\s+)?(?:[\w.'’-]+\s+){{0,3}}?{_WORK}\b"
 """What was written: the work noun right after the verb, at most three words in between (the
 outlet's name): "wrote the Canadian Press article", never "wrote the blog post … in the story"."""

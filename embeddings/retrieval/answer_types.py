@@ -76,8 +76,15 @@ _SUPPLIES = {
         r"usd|eur|cad)\b",
         re.I,
     ),
-    # A name: two capitalised words not opening the text ("Marty Beard", "Laura Tribe").
-    AnswerType.PERSON: re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+(?: [A-Z][a-z]+)+"),
+    # A name: two capitalised words inside a sentence ("said Laura Tribe"), or opening one when
+    # a comma follows, as a news name with its description does ("Marty Beard, Chief Operating
+    # Officer at BlackBerry", "Laura Tribe, a digital rights expert"); a sentence's first two
+    # capitalised words alone are not a name ("The Pakistan …").
+    AnswerType.PERSON: re.compile(
+        r"(?<=[a-z,;:] )[A-Z][a-z]+(?: [A-Z][a-z]+)+"
+        r"|(?:^|(?<=[.!?] ))[A-Z][a-z]+(?: [A-Z][a-z]+)+(?=,)",
+        re.M,
+    ),
     AnswerType.PLACE: re.compile(r"\b(in|at|from|to|of|near|across) (the )?[A-Z][a-z]+"),
 }
 
