@@ -19,6 +19,9 @@ from embeddings.retrieval.about import asks_who_wrote, who_wrote
         "Was the Mashable report written by a staff writer?",
         "what's the byline on the ITBusinessEDGE one",
         "who wrote the intel news one, the first article?",
+        "¿Quién escribió la nota de The Canadian Press?",
+        "Canadian Press wala article kis ne likha tha?",
+        "Qui a écrit l'article d'Intel-News ?",
     ],
 )
 def test_authorship_questions_are_recognised(question: str) -> None:
@@ -113,3 +116,10 @@ def test_sources_toml_author_replaces_or_clears_the_byline(tmp_path: Path) -> No
     metadata.write_text('[fixed]\nauthor = "Ann B. Lee"\n\n[cleared]\nauthor = ""\n', "utf-8")
     bylines = {a.info.id: a.byline for a in load_sources(tmp_path, metadata).articles}
     assert bylines == {"kept": "by Ann Lee, Harbour Times", "fixed": "Ann B. Lee", "cleared": None}
+
+
+def test_a_question_in_another_language_gets_the_bylines_too() -> None:
+    named = who_wrote("¿Quién escribió la nota de The Canadian Press?", ARTICLES, KNOWN, 3)
+    assert named is not None and [e.source.id for e in named.excerpts] == ["a"]
+    unnamed = who_wrote("¿Quién escribió el artículo?", ARTICLES, KNOWN, 3)
+    assert unnamed is not None and [e.source.id for e in unnamed.excerpts] == ["a", "b"]

@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from embeddings.models import Answer, Article, Excerpt
+from embeddings.retrieval.language import detect
 from embeddings.retrieval.lexicon import content_terms
 
 _WORK = r"(?:article|articles|story|stories|piece|report|reports|coverage|write-?up|one)"
@@ -30,6 +31,14 @@ _ASKS_AUTHOR = re.compile(
     rf"|\bbylines?\b",
     re.I,
 )
+_ASKS_AUTHOR_OTHER = re.compile(
+    r"quién (escribió|firmó)|qui a écrit|qui a rédigé|wer hat .{0,60}geschrieben|wer schrieb|"
+    r"quem escreveu|chi ha scritto|kim yazdı|kim yazmış|من كتب|کس نے لکھا|kis ne likha|"
+    r"किसने लिखा|किस ने लिखा|autor(a)? de (la|el) (nota|artículo|reportaje)|auteur de l'article",
+    re.I,
+)
+"""The same question in the languages the multilingual path reads: "¿Quién escribió la nota de
+The Canadian Press?", "Canadian Press ka article kis ne likha?"."""
 _INTENT_WORDS = frozenset(
     "who which wrote writes write written authored penned author authors writer writers reporter "
     "reporters journalist journalists byline bylines article articles story stories piece report "
@@ -57,7 +66,7 @@ def _names(publisher: str, question_words: Sequence[str]) -> bool:
 
 def asks_who_wrote(question: str) -> bool:
     """Does the question ask who wrote an article (not who said or did something in it)?"""
-    return bool(_ASKS_AUTHOR.search(question))
+    return bool(_ASKS_AUTHOR.search(question) or _ASKS_AUTHOR_OTHER.search(question))
 
 
 def who_wrote(
@@ -71,8 +80,11 @@ def who_wrote(
     asked = _words(question)
     named = [a for a in articles if a.info.publisher and _names(a.info.publisher, asked)]
     if not named:
+        # An English question with a word the sources never use names something they lack
+        # ("the Reuters piece"); another language's words are all unknown, so only its names
+        # (in Latin script) could say that, and they are what `named` looked for.
         unknown = [t for t in content_terms(question) if t not in known and t not in _INTENT_WORDS]
-        if unknown:
+        if unknown and detect(question).english:
             return None
         named = list(articles)
     excerpts = tuple(
