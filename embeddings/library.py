@@ -45,6 +45,7 @@ from embeddings.models import (
     WebPage,
 )
 from embeddings.retrieval.about import who_wrote
+from embeddings.retrieval.acronyms import acronyms
 from embeddings.retrieval.coverage import TermMatcher
 from embeddings.retrieval.followup import better_reading, joined_question
 from embeddings.retrieval.lexicon import Lexicon
@@ -261,6 +262,7 @@ def build_library(
         terms=TermMatcher.build(terms, indexes["terms"].vectors, per_passage),
         fluent=fluent,
         fluent_twins=twins,
+        acronyms=acronyms([p.text for p in passages]),
         passage_tokens=passage_tokens,
         duplicates=duplicate_groups(
             indexes["passages"].vectors,

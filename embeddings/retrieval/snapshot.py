@@ -49,6 +49,9 @@ class Corpus:
     fluent_twins: Mapping[int, int] = field(default_factory=dict)
     """For sentence rows of a machine-rewritten source, the fluent sentence that states the same
     thing (`embeddings/excerpts/grouping.py: fluent_twins`), when there is one."""
+    acronyms: Mapping[str, str] = field(default_factory=dict)
+    """Acronyms the sources spell out ("PTA" → "Pakistan Telecommunications Authority"),
+    `embeddings/retrieval/acronyms.py`."""
     passage_tokens: Sequence[np.ndarray] | None = None
     """Per passage row, its MiniLM token states (unit rows: float32 in memory, or float16 mapped
     from disk for a large store) for late interaction, when the encoder gives them
