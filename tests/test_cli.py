@@ -5,6 +5,7 @@ import json
 import math
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -106,31 +107,35 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         assert command in out
 
 
-def test_eval_with_variants_prints_a_line_per_kind(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+FERRY_CLOSES = {
+    "id": "f1",
+    "kind": "plain",
+    "question": "When will the ferry route close?",
+    "gold_any": ["march 3"],
+}
+
+
+def eval_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: Sequence[Mapping[str, object]]
+) -> tuple[Path, dict[str, str]]:
+    """A sources folder with the ferry story, a question file of ``rows``, the hashing encoder,
+    and the settings that point at them."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "ferry.txt").write_text(SOURCE, "utf-8")
     questions = tmp_path / "q.jsonl"
-    rows = [
-        {
-            "id": "f1",
-            "kind": "plain",
-            "question": "When will the ferry route close?",
-            "gold_any": ["march 3"],
-        },
-        {"id": "f2", "kind": "off", "question": "Who painted the Mona Lisa?", "gold_any": []},
-    ]
     questions.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
     monkeypatch.setattr("bot.wiring.make_encoder", lambda settings: HashEncoder(dim=256))
-    code = run(
-        ["eval", str(questions), "-q", "--variants"],
-        monkeypatch,
-        SOURCES_DIR=str(tmp_path / "s"),
-        INDEX_DIR=str(tmp_path / "i"),
-        MIN_SCORE="0.05",
-    )
+    env = {"SOURCES_DIR": str(tmp_path / "s"), "INDEX_DIR": str(tmp_path / "i")}
+    return questions, env | {"MIN_SCORE": "0.05"}
+
+
+def test_eval_with_variants_prints_a_line_per_kind(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    off = {"id": "f2", "kind": "off", "question": "Who painted the Mona Lisa?", "gold_any": []}
+    questions, env = eval_files(tmp_path, monkeypatch, [FERRY_CLOSES, off])
+    code = run(["eval", str(questions), "-q", "--variants"], monkeypatch, **env)
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("variants, ")]
     assert code == 0
@@ -146,33 +151,15 @@ def test_eval_with_variants_prints_a_line_per_kind(
 def test_eval_prints_groups_and_json_with_the_same_metrics(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "s").mkdir()
-    (tmp_path / "s" / "ferry.txt").write_text(SOURCE, "utf-8")
-    questions = tmp_path / "q.jsonl"
-    rows = [
-        {
-            "id": "f1",
-            "kind": "plain",
-            "question": "When will the ferry route close?",
-            "gold_any": ["march 3"],
-        },
-        {
-            "id": "f2",
-            "kind": "chat",
-            "lang": "ur",
-            "gold_each": [["march 3"], ["fuel prices"]],
-            "question": "When will the ferry route close? And what did officials blame?",
-        },
-        {"id": "f3", "kind": "off", "question": "Who painted the Mona Lisa?", "gold_any": []},
-    ]
-    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
-    monkeypatch.setattr("bot.wiring.make_encoder", lambda settings: HashEncoder(dim=256))
-    env = {
-        "SOURCES_DIR": str(tmp_path / "s"),
-        "INDEX_DIR": str(tmp_path / "i"),
-        "MIN_SCORE": "0.05",
+    two = {
+        "id": "f2",
+        "kind": "chat",
+        "lang": "ur",
+        "gold_each": [["march 3"], ["fuel prices"]],
+        "question": "When will the ferry route close? And what did officials blame?",
     }
+    off = {"id": "f3", "kind": "off", "question": "Who painted the Mona Lisa?", "gold_any": []}
+    questions, env = eval_files(tmp_path, monkeypatch, [FERRY_CLOSES, two, off])
     assert run(["eval", str(questions), "-q"], monkeypatch, **env) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith("3 questions in " + lines[0].split(" in ")[1])
