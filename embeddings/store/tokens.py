@@ -61,7 +61,7 @@ def sync_tokens(
                 if progress is not None:
                     progress("tokens", start + len(chunk), len(todo))
             generation = _write(directory, encoder, wanted, [stored[h] for h in wanted])
-            generation, stored = _read(directory, encoder)
+            _, stored = _read(directory, encoder)  # as a later start will read it
         _remove_debris(directory, generation)
     return [stored[item.sha256] for item in items], len(todo)
 
