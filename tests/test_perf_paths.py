@@ -18,9 +18,9 @@ from bot.wiring import make_builder
 from embeddings.library import Library
 from embeddings.lru import Lru
 from embeddings.models import Answer
+from embeddings.retrieval.candidates import best_sentences
 from embeddings.retrieval.coverage import SOFT_HIGH, SOFT_LOW, TermMatcher
 from embeddings.retrieval.lexicon import stem
-from embeddings.retrieval.searcher import Searcher
 from embeddings.retrieval.snapshot import group_rows
 from embeddings.retrieval.threads import one_blas_thread
 from tests.fakes.encoder import HashEncoder
@@ -85,15 +85,9 @@ def test_sentence_grouping_and_best_sentence_equal_the_loops() -> None:
     sentence_vectors = unit(rng, len(owners))
     sentence_vectors[3] = sentence_vectors[4]  # a tie between two sentences of one passage
 
-    class Stub:
-        passage_sentences = groups
-
-        class sentence_index:
-            vectors = sentence_vectors
-
     query = unit(rng, 2)
     rows = np.arange(7)
-    best = Searcher._best_sentences(type("S", (), {"corpus": Stub})(), rows, query)
+    best = best_sentences(rows, query, groups, sentence_vectors)
     for r in rows:
         own = groups[r]
         if not len(own):

@@ -2,7 +2,8 @@
 
 Each feature is a number per candidate passage, in [0, 1]; `Weights` says how they add up to the
 ranking score. `Ranking` keeps the whole table, so `storybot ask --explain` can show why a
-passage was quoted, and tests can assert on features rather than on a final order.
+passage was quoted, and tests can assert on features rather than on a final order;
+`Explanation` adds the language read and the gate that decided.
 
 | feature    | what it measures                                                             |
 |------------|------------------------------------------------------------------------------|
@@ -116,6 +117,19 @@ class Ranking:
         out["confidence"] = float(self.confidence[i])
         out.update(self.question_features)
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why an answer is what it is: the language read, the ranking and the deciding gate."""
+
+    language: str
+    ranking: Ranking
+    decided_by: str
+    """"answered", or the gate that abstained: "off-topic floor", "answerability", "e5 floor"."""
+    answered: bool
+    encodes: int = 1
+    """The question's encodes: 2 when the cascade embedded its content words too."""
 
 
 def minmax(values: np.ndarray) -> np.ndarray:

@@ -7,14 +7,14 @@
 Every feature is a number in [0, 1]; the fused score is a weighted sum (`Weights`). A candidate
 only counts as an answer when it passes the gates: the answer type, the off-topic floor on its
 confidence and the answerability model (see docs/RETRIEVAL.md for the calibration). A question
-that is not English is ranked by the multilingual encoder instead (`Searcher.explain_many`).
+that is not English is ranked by the multilingual encoder instead (`retrieval/multilingual.py`).
+This module holds the stages and the English path; the per-candidate numbers it fuses are
+computed in `retrieval/candidates.py`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
@@ -24,24 +24,26 @@ from embeddings.excerpts.quoting import ExcerptMaker
 from embeddings.lru import Lru
 from embeddings.models import Answer, Excerpt
 from embeddings.retrieval.acronyms import with_acronyms
-from embeddings.retrieval.answer_types import (
-    STRICT,
-    AnswerType,
-    asked_type,
-    counted_words,
-    counts,
+from embeddings.retrieval.answer_types import STRICT, AnswerType, asked_type
+from embeddings.retrieval.candidates import (
+    best_sentences,
+    candidates_in,
+    defines,
+    focus_known,
+    late_interaction,
+    strict_type_gate,
+    supplies,
 )
 from embeddings.retrieval.coverage import coverage
-from embeddings.retrieval.features import Ranking, Weights, minmax
+from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
-from embeddings.retrieval.language import Language, asked_type_other, detect
-from embeddings.retrieval.late import RERANK, maxsim
-from embeddings.retrieval.lexicon import Query, content_terms, stem
+from embeddings.retrieval.language import detect
+from embeddings.retrieval.lexicon import Query
+from embeddings.retrieval.multilingual import E5_MIN_SCORE, Multilingual, e5_similarity
 from embeddings.retrieval.places import with_countries
 from embeddings.retrieval.query import core, dense_text, words_differ
 from embeddings.retrieval.snapshot import Corpus, Scored
 from embeddings.retrieval.threads import one_blas_thread
-from embeddings.store.vectors import VectorIndex
 from embeddings.text import searchable
 
 DEFAULT_MIN_SCORE = 0.25
@@ -50,71 +52,11 @@ DEFAULT_MIN_SCORE = 0.25
 Off-topic questions ("What's the capital of Australia?") peak below 0.22 on the seeds, the most
 oblique answerable paraphrases sit at 0.20-0.30; see docs/RETRIEVAL.md for the distributions.
 """
-_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
-_STANDS_FOR = re.compile(r"\bwhat (?:does|do|is) (?:the )?([a-z]{2,6})\s+(?:stand for|mean)", re.I)
-COUNTED_MATCH = 0.8
-"""How well a passage must cover the thing a "how many …" question counts."""
 ESCALATE_MARGIN = 0.03
 """When the best two passages score closer than this, the question's content words are embedded
 too and it is ranked again (docs/RETRIEVAL.md, "Cascade")."""
 LITERAL_CONFIDENCE = 0.5
 """Confidence of a passage that contains every content word of the question."""
-E5_MIN_SCORE = 0.80
-"""A question that is not English is answered only when a passage (or one of its sentences) is
-at least this close by the multilingual encoder. On the 86 non-English tuning questions: 0.78
-abstains on 35% of the unanswerable for 1.5% false abstention, 0.80 on 50% for 6%, 0.82 on 75%
-for 20% (docs/RETRIEVAL.md, "Second encoder")."""
-E5_RELATED_MARGIN = 0.06
-"""Further excerpts for a question that is not English must score within this of the best."""
-
-
-@dataclass(frozen=True, slots=True)
-class Explanation:
-    """Why an answer is what it is: the language read, the ranking and the deciding gate."""
-
-    language: str
-    ranking: Ranking
-    decided_by: str
-    """"answered", or the gate that abstained: "off-topic floor", "answerability", "e5 floor"."""
-    answered: bool
-    encodes: int = 1
-    """The question's encodes: 2 when the cascade embedded its content words too."""
-
-
-def _within(ranking: Ranking, floor: float, margin: float) -> list[Scored]:
-    best = float(ranking.score[0])
-    return [s for s in ranking.scored() if s.confidence >= floor and s.score >= best - margin]
-
-
-def _strict_type_gate(
-    kind: AnswerType | None,
-    supplied: np.ndarray,
-    score: np.ndarray,
-    confidence: np.ndarray,
-    weights: Weights,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The answer-type gate, for a kind in `STRICT` (anything else passes unchanged): a
-    passage that supplies it gains ``type_match``; one that cannot loses ``type_miss`` and all
-    its confidence, so no floor lets it answer. Returns the new score and confidence."""
-    if kind not in STRICT:
-        return score, confidence
-    return (
-        score + np.where(supplied, weights.type_match, -weights.type_miss),
-        np.where(supplied, confidence, 0.0),
-    )
-
-
-def _focus_known(
-    matched: np.ndarray, weights: np.ndarray, real: Sequence[bool], max_idf: float
-) -> float:
-    """1 minus the weight (IDF / max IDF) of the rarest real question word that no candidate
-    covers: "Who heads the PTA?" asks about heading, which no passage mentions. A misspelling
-    nobody could mend ("quoetd") says nothing about what the sources hold, so it is left out."""
-    if not matched.size:
-        return 1.0
-    best = matched.max(axis=0)
-    missing = weights[(best < 0.5) & np.asarray(real, dtype=bool)]
-    return 1.0 - float(missing.max()) / max_idf if missing.size else 1.0
 
 
 class Searcher:
@@ -125,7 +67,8 @@ class Searcher:
     1. analyse: language, chat wrapping stripped, content terms with typos corrected, the kind
        of answer asked for (`ask_many`);
     2. candidates: nearest passages and sentences (FAISS) plus the best BM25 rows;
-    3. features: one named number per candidate (`embeddings/retrieval/features.py`);
+    3. features: one named number per candidate (`embeddings/retrieval/features.py`, computed
+       in `candidates.py`);
     4. fusion: `Weights` add them up to a score;
     5. gates: the answer type (strict kinds only), the off-topic floor on confidence, and the
        answerability model on the best candidate (`embeddings/retrieval/gate.py`);
@@ -161,6 +104,7 @@ class Searcher:
         self._fluent = np.array(
             [corpus.fluent.get(p.source_id, True) for p in corpus.passages], dtype=np.float64
         )
+        self._other_languages = Multilingual(corpus, self._excerpts, self._fluent)
 
     def reads_in_other_language(self, question: str) -> bool:
         """Is this question ranked by the multilingual encoder instead of the main one (it is
@@ -204,7 +148,15 @@ class Searcher:
         for i, result in zip(english, results, strict=True):
             out[i] = result
         for i in foreign:
-            out[i] = self._ask_multilingual(asked[i], languages[i], e5_vectors[i], k)
+            out[i] = self._other_languages.ask(
+                asked[i],
+                languages[i],
+                e5_vectors[i],
+                k,
+                self.weights,
+                self.e5_min_score,
+                self.candidates,
+            )
         return [o for o in out if o is not None]
 
     def _encode_questions(self, texts: Sequence[str], plain: Sequence[str] = ()) -> np.ndarray:
@@ -294,52 +246,6 @@ class Searcher:
                 )
             ]
 
-    def _ask_multilingual(
-        self, asked: str, language: Language, vector: np.ndarray, k: int
-    ) -> tuple[Answer, Explanation]:
-        """A question that is not English: ranked by the multilingual encoder alone.
-
-        The quotes stay in English, with the usual citation; the highlight falls back on the
-        multilingual similarity of each sentence, since the question's words are not English.
-        """
-        c = self.corpus
-        assert c.e5_passage_index is not None and c.e5_sentence_index is not None
-        with one_blas_thread():
-            rows = self._candidates_in(c.e5_passage_index, c.e5_sentence_index, vector[None, :])
-            sims = self._e5_similarity(rows, vector)
-            kind = asked_type_other(asked)
-            supplied = self._supplies(kind, "", rows, [], np.zeros((len(rows), 0)))
-            w = self.weights
-            features = {"e5": minmax(sims), "type_ok": supplied.astype(np.float64)}
-            features["fluent"] = self._fluent[rows]
-            features["shared"] = self._shared_words(asked, rows)
-            score = (
-                features["e5"]
-                + w.shared * features["shared"]
-                - w.garbled * (1 - features["fluent"])
-            )
-            confidence = sims.astype(np.float64)
-            score, confidence = _strict_type_gate(kind, supplied, score, confidence, w)
-            ranking = Ranking(rows, score, confidence, features).sorted()
-            ok = len(ranking) > 0 and float(ranking.confidence[0]) >= self.e5_min_score
-            if not ok:
-                return Answer(asked), Explanation(language.code, ranking, "e5 floor", False)
-            keep = _within(ranking, self.e5_min_score, E5_RELATED_MARGIN)
-            excerpts = self._excerpts.make(keep, None, None, k, kind, e5_vector=vector)
-        return Answer(asked, tuple(excerpts)), Explanation(language.code, ranking, "answered", True)
-
-    def _shared_words(self, asked: str, rows: np.ndarray) -> np.ndarray:
-        """BM25 over the words a question in another language shares with the sources, as
-        they stand (names, acronyms, loanwords: "BlackBerry", "BES", "deadline"), scaled by
-        the best candidate's; no stop words beyond English's and no typo correction."""
-        lexicon = self.corpus.lexicon
-        shared = tuple(t for t in content_terms(asked) if t in lexicon.idf)
-        if not shared:
-            return np.zeros(len(rows))
-        bm25 = lexicon.bm25(Query(shared, ()))[rows].astype(np.float64)
-        top = float(bm25.max()) if bm25.size else 0.0
-        return bm25 / top if top > 0 else bm25
-
     def _unsure(self, ranked: Ranking) -> bool:
         """Could the content words' vector change this ranking: is the best passage barely
         ahead of the next one?"""
@@ -406,33 +312,36 @@ class Searcher:
             return Ranking.empty()
         c = self.corpus
         w = self.weights
-        rows = self._candidates_in(c.passage_index, c.sentence_index, vectors)
+        rows = candidates_in(c, c.passage_index, c.sentence_index, vectors, self.candidates)
         bm25 = c.lexicon.bm25(query)
         top_bm25 = float(bm25.max()) if bm25.size else 0.0
         if top_bm25 > 0:
             extra = np.argsort(-bm25)[: self.candidates // 2]
             rows = np.union1d(rows, extra[bm25[extra] > 0])
         passage_sims = c.passage_index.vectors[rows] @ vectors.T
+        sentence_vectors = c.sentence_index.vectors
         f: dict[str, np.ndarray] = {}
         f["passage"] = passage_sims.max(axis=1)
-        f["sentence"] = self._best_sentences(rows, vectors)
+        f["sentence"] = best_sentences(rows, vectors, c.passage_sentences, sentence_vectors)
         # Confidence uses the question as asked: its bare content words match off-topic
         # passages too easily ("reset iphone factory settings").
         raw_sentence = (
-            self._best_sentences(rows, vectors[:1]) if len(vectors) > 1 else f["sentence"]
+            best_sentences(rows, vectors[:1], c.passage_sentences, sentence_vectors)
+            if len(vectors) > 1
+            else f["sentence"]
         )
         terms = list(dict.fromkeys(query.terms))
         matched = c.terms.matches(terms, rows, term_vectors, c.lexicon.names)
         weights = np.array([c.lexicon.weight(t) for t in terms], dtype=np.float32)
         f["coverage"] = coverage(matched, weights)
         f["bm25"] = bm25[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows))
-        f["definition"] = self._defines(question, rows)
+        f["definition"] = defines(c, question, rows)
         kind = asked_type(question)
-        supplied = self._supplies(kind, question, rows, terms, matched)
+        supplied = supplies(c, kind, question, rows, terms, matched)
         f["type_ok"] = supplied.astype(np.float64)
         f["fluent"] = self._fluent[rows]
         if e5_vector is not None and c.e5_passage_index is not None:
-            f["e5"] = minmax(self._e5_similarity(rows, e5_vector))
+            f["e5"] = minmax(e5_similarity(c, rows, e5_vector))
         score = (
             w.passage * f["passage"]
             + w.sentence * f["sentence"]
@@ -447,113 +356,18 @@ class Searcher:
         # embeds poorly: a bare name like "OpenMedia" sits below the dense floor.
         literal = np.all(matched >= 1.0, axis=1) if terms else np.zeros(len(rows), dtype=bool)
         confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
-        score, confidence = _strict_type_gate(kind, supplied, score, confidence, w)
+        score, confidence = strict_type_gate(kind, supplied, score, confidence, w)
         if kind is not None and kind not in STRICT:  # a name or place: a nudge, never a gate
             score = score + w.type_match * supplied
         if tokens is not None and c.passage_tokens is not None:
-            f["late"] = self._late(rows, score, tokens)
+            f["late"] = late_interaction(c, rows, score, tokens)
             score = score + w.late * f["late"]
         focus = {
-            "focus_known": _focus_known(
+            "focus_known": focus_known(
                 matched, weights, [c.lexicon.is_word(t) for t in terms], c.lexicon.max_idf
             ),
         }
         return Ranking(rows, score, confidence, f, focus).sorted()
-
-    def _late(self, rows: np.ndarray, score: np.ndarray, tokens: np.ndarray) -> np.ndarray:
-        """Late interaction (MaxSim) of the best `RERANK` candidates by ``score``, scaled to
-        [0, 1] among them; 0 for the others, which it does not re-rank."""
-        assert self.corpus.passage_tokens is not None
-        top = np.argsort(-score, kind="stable")[:RERANK]
-        late = np.zeros(len(rows))
-        late[top] = minmax(maxsim(tokens, [self.corpus.passage_tokens[int(r)] for r in rows[top]]))
-        return late
-
-    def _defines(self, question: str, rows: np.ndarray) -> np.ndarray:
-        """1 for passages that expand an acronym the question names ("What is BES?")."""
-        acronyms = set(_ACRONYM.findall(question))
-        if asked := _STANDS_FOR.search(question):
-            acronyms.add(asked[1])
-        if not acronyms:
-            return np.zeros(len(rows), dtype=np.float32)
-        patterns = [
-            (
-                f"({a})".casefold(),
-                re.compile(rf"[A-Z][\w-]*(?: [A-Z][\w-]*)+ \({re.escape(a)}\)", re.I),
-            )
-            for a in acronyms
-        ]
-        # The pattern backtracks over every run of words (~0.3 ms a passage); most passages lack
-        # the literal "(BES)" it ends with, and a substring test rules them out first.
-        texts = [self.corpus.passages[int(r)].text for r in rows]
-        return np.array(
-            [any(n in t.casefold() and p.search(t) for n, p in patterns) for t in texts],
-            dtype=np.float32,
-        )
-
-    def _supplies(
-        self,
-        kind: AnswerType | None,
-        question: str,
-        rows: np.ndarray,
-        terms: list[str],
-        matched: np.ndarray,
-    ) -> np.ndarray:
-        """Which passages can give the kind of answer asked for (all of them for no kind)."""
-        if kind is None:
-            return np.ones(len(rows), dtype=bool)
-        ok = self.corpus.supplied[kind][rows]  # a copy: indexing with an array
-        if kind is AnswerType.NUMBER:
-            counted = [terms.index(t) for t in content_terms(counted_words(question)) if t in terms]
-            counted = [j for j in counted if self.corpus.lexicon.weight(terms[j]) > 0.5]
-            if counted:
-                # Best: passages that count that very thing ("5,000 companies"); when none does,
-                # passages with some number that at least speak of it.
-                stems = frozenset(stem(terms[j]) for j in counted)
-                texts = (self.corpus.passages[int(r)].text for r in rows)
-                near = np.fromiter((counts(t, stems, stem) for t in texts), bool, len(rows))
-                ok &= near if near.any() else matched[:, counted].max(axis=1) >= COUNTED_MATCH
-        return ok
-
-    def _candidates_in(
-        self, passages: VectorIndex, sentences: VectorIndex, vectors: np.ndarray
-    ) -> np.ndarray:
-        """Passage rows near the question, from a passage index and its sentence index."""
-        # One query per search: a single query runs on one thread, which beats waking FAISS's
-        # OpenMP team for a few hundred rows (and does not fight the encoder's threads).
-        found = [passages.search(v[None, :], self.candidates)[1].ravel() for v in vectors]
-        for v in vectors:
-            s_rows = sentences.search(v[None, :], self.candidates * 2)[1]
-            found.append(self.corpus.sentence_owner[s_rows.ravel()])
-        return np.unique(np.concatenate(found)).astype(np.int64)
-
-    def _e5_similarity(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """For each passage row, the multilingual encoder's similarity to ``vector``: the best
-        of the passage and its best sentence."""
-        c = self.corpus
-        assert c.e5_passage_index is not None and c.e5_sentence_index is not None
-        return np.maximum(
-            c.e5_passage_index.vectors[rows] @ vector,
-            self._best_sentences(rows, vector[None, :], c.e5_sentence_index.vectors),
-        )
-
-    def _best_sentences(
-        self, rows: np.ndarray, vectors: np.ndarray, table: np.ndarray | None = None
-    ) -> np.ndarray:
-        """For each passage row, its best sentence's similarity to any of the question vectors
-        (float64, 0 when it has no sentence); ``table`` holds the sentence vectors (MiniLM's by
-        default)."""
-        own = [self.corpus.passage_sentences[int(r)] for r in rows]
-        lengths = np.fromiter((len(o) for o in own), dtype=np.int64, count=len(own))
-        best = np.zeros(len(rows), dtype=np.float64)
-        has = np.flatnonzero(lengths)
-        if not has.size:
-            return best
-        flat = np.concatenate([own[i] for i in has])
-        table = self.corpus.sentence_index.vectors if table is None else table
-        sims = (table[flat] @ vectors.T).max(axis=1)
-        best[has] = np.maximum.reduceat(sims, np.concatenate(([0], np.cumsum(lengths[has])[:-1])))
-        return best
 
 
 __all__ = ["DEFAULT_MIN_SCORE", "AnswerType", "Explanation", "Searcher", "Weights"]
