@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench.fakeapi.api import FakeBotApi
+from bot.bench.fakeapi.api import FakeBotApi, Sent
 from bot.bench.fakeapi.server import FakeBotServer
 from bot.bench.fakeapi.updates import ADMIN, GROUP_ID, OTHER, USER
 from bot.config import Settings
@@ -42,15 +42,20 @@ def memory(bot: BotUnderTest) -> Memory:
     return rt.memory
 
 
+async def ask_two(bot: BotUnderTest, api: FakeBotApi) -> tuple[Sent, Sent]:
+    """Asks FIRST and QUESTION in the group; their replies (the second one compact)."""
+    await bot.send(api.group(f"/ask {FIRST}"))
+    first = bot.last(GROUP_ID)
+    await bot.send(api.group(f"/ask {QUESTION}"))
+    return first, bot.last(GROUP_ID)
+
+
 async def test_follow_ups_more_sources_uploads_and_stats_survive_a_restart(
     tmp_path: Path,
 ) -> None:
     settings, api = bot_settings(tmp_path), FakeBotApi()
     async with restart(settings, api) as bot:
-        await bot.send(api.group(f"/ask {FIRST}"))
-        first = bot.last(GROUP_ID)
-        await bot.send(api.group(f"/ask {QUESTION}"))
-        compact = bot.last(GROUP_ID)
+        first, compact = await ask_two(bot, api)
         assert "BES servers" in first.text and compact.buttons
         await bot.send(api.document("a.txt", b"Exit\n\nBlackBerry goes on December 30.\n"))
         [(replace, data), _] = bot.last(BOSS).buttons
@@ -75,10 +80,7 @@ async def test_without_a_saved_state_the_follow_up_is_a_question_of_its_own(
     # the control for the test above: with the state file gone, the same reply finds nothing
     settings, api = bot_settings(tmp_path), FakeBotApi()
     async with restart(settings, api) as bot:
-        await bot.send(api.group(f"/ask {FIRST}"))
-        first = bot.last(GROUP_ID)
-        await bot.send(api.group(f"/ask {QUESTION}"))
-        compact = bot.last(GROUP_ID)
+        first, compact = await ask_two(bot, api)
     settings.state_file.unlink()
     async with restart(settings, api) as bot:
         await bot.send(api.group(FOLLOW_UP, user=OTHER, reply_to=first.message_id))
