@@ -35,6 +35,10 @@ def test_counted_words() -> None:
     assert counted_words("How many employees does it have?") == "employees"
     assert counted_words("How many firms use BES in Pakistan?") == "firms"
     assert counted_words("Why did they go?") == ""
+    assert counted_words("How many individual handset users are there?") == (
+        "individual handset users"
+    )
+    assert counted_words("How many of the gunmen were caught?") == "gunmen"
 
 
 def test_a_count_is_a_number_followed_closely_by_the_counted_thing() -> None:
@@ -46,6 +50,18 @@ def test_a_count_is_a_number_followed_closely_by_the_counted_thing() -> None:
     assert counts("about 2,000 small companies use it", companies, stem)
     assert not counts("It will exit on Dec. 30, the company said.", companies, stem)
     assert not counts("Five years ago companies complained.", companies, stem)
+    assert counts("the 10 heavily armed gunmen", frozenset({stem("gunmen")}), stem)
+
+
+def test_a_count_of_something_close_in_meaning_counts_only_when_told_so() -> None:
+    from embeddings.retrieval.answer_types import counts
+    from embeddings.retrieval.lexicon import stem
+
+    firms = frozenset({stem("firms")})
+    text = "The move would affect approximately 5,000 companies."
+    assert not counts(text, firms, stem)
+    assert counts(text, firms, stem, close=lambda word: word == "companies")
+    assert not counts(text, firms, stem, close=lambda word: word == "users")
 
 
 @pytest.mark.parametrize(

@@ -111,6 +111,16 @@ def test_strict_answer_type_abstains_when_no_passage_supplies_it(
     assert not library.ask("How much did the lighthouse keeper pay for the cottage?").answered
 
 
+def test_how_many_needs_a_number_of_the_counted_thing(sources: Path, tmp_path: Path) -> None:
+    (sources / "delta.txt").write_text(
+        "Ferry Numbers\n\nThe ferry carried about 400 passengers a day last summer.", "utf-8"
+    )
+    library, _ = build(sources, tmp_path / "index")
+    assert library.ask("How many passengers did the ferry carry?").answered
+    # "March 3" is a number in a passage about the route, but no count of routes.
+    assert not library.ask("How many ferry routes will close?").answered
+
+
 def test_k_limits_excerpts(sources: Path, tmp_path: Path) -> None:
     library, _ = build(sources, tmp_path / "index", min_score=0.0)
     assert len(library.ask("ferry islands fuel keeper", k=1).excerpts) == 1

@@ -93,7 +93,8 @@ STRICT = frozenset({AnswerType.DATE, AnswerType.NUMBER, AnswerType.AMOUNT})
 
 
 _COUNTED = re.compile(
-    r"\bhow (?:many|much)\s+((?:[\w'-]+\s+){0,2}?[\w'-]+?)\s+"
+    r"\bhow (?:many|much)\s+(?:of (?:the|those|these|its|their)\s+)?"
+    r"((?:[\w'-]+\s+){0,3}?[\w'-]+?)\s+"
     r"(?=(?:do|does|did|are|is|was|were|have|has|had|will|would|can|could|use|uses|used|died|"
     r"in|of|on|at|for|to)\b)"
 )
@@ -108,17 +109,27 @@ def counted_words(question: str) -> str:
 _COUNT = re.compile(
     r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
     r"thirty|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens)"
-    r"((?:\s+[\w-]+){1,2})",
+    r"((?:\s+[\w-]+){1,3})",
     re.I,
 )
 
 
-def counts(text: str, stems: frozenset[str], stem: Callable[[str], str]) -> bool:
+def counts(
+    text: str,
+    stems: frozenset[str],
+    stem: Callable[[str], str],
+    close: Callable[[str], bool] | None = None,
+) -> bool:
     """Whether ``text`` gives a number of the counted thing: a number followed within two
     words by a word whose stem is in ``stems`` ("approximately 5,000 companies", "killed 166
-    people")."""
+    people"), three when an adverb opens them ("the 10 heavily armed gunmen"), or, with
+    ``close``, by a word it accepts as the same thing ("5,000 companies" counts firms)."""
     for match in _COUNT.finditer(text):
-        if any(stem(w.casefold()) in stems for w in match[2].split()):
+        following = [w.casefold() for w in match[2].split()]
+        following = following[: 3 if following[0].endswith("ly") else 2]
+        if any(stem(w) in stems for w in following):
+            return True
+        if close is not None and any(close(w) for w in following):
             return True
     return False
 

@@ -11,21 +11,24 @@ features they become are listed in `retrieval/features.py`; `retrieval/searcher.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from embeddings.retrieval.answer_types import STRICT, AnswerType, counted_words, counts
 from embeddings.retrieval.features import Weights, minmax
 from embeddings.retrieval.late import RERANK, maxsim
-from embeddings.retrieval.lexicon import content_terms, stem
+from embeddings.retrieval.lexicon import stem
 from embeddings.retrieval.snapshot import Corpus
 from embeddings.store.vectors import VectorIndex
 
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _STANDS_FOR = re.compile(r"\bwhat (?:does|do|is) (?:the )?([a-z]{2,6})\s+(?:stand for|mean)", re.I)
-COUNTED_MATCH = 0.8
-"""How well a passage must cover the thing a "how many …" question counts."""
+COUNTED_CLOSE = 0.7
+"""How close (MiniLM cosine of single words) a counted word in a passage must be to the one a
+"how many …" question asks about. Tuning sets: the counts that answer sit at 0.77 ("businesses"
+for "companies") and up, the nearest counts of something else at 0.65 ("users" for
+"customers") and below (docs/RETRIEVAL.md, "Answer types")."""
 
 
 def candidates_in(
@@ -89,23 +92,47 @@ def supplies(
     question: str,
     rows: np.ndarray,
     terms: list[str],
-    matched: np.ndarray,
+    term_vectors: Mapping[str, np.ndarray],
 ) -> np.ndarray:
-    """Which passages can give the kind of answer asked for (all of them for no kind)."""
+    """Which passages can give the kind of answer asked for (all of them for no kind).
+
+    "How many employees…" asks for a number *of employees*: only a passage that counts them
+    (or something that means the same, "5,000 companies" for firms) can answer it; any other
+    number ("Dec. 30", "5,000 companies" for users) answers a different question.
+    """
     if kind is None:
         return np.ones(len(rows), dtype=bool)
     ok = corpus.supplied[kind][rows]  # a copy: indexing with an array
     if kind is AnswerType.NUMBER:
-        counted = [terms.index(t) for t in content_terms(counted_words(question)) if t in terms]
-        counted = [j for j in counted if corpus.lexicon.weight(terms[j]) > 0.5]
+        # Read as the question's own terms are: "routes" is "route", "peple" is "people".
+        counted = [t for t in corpus.lexicon.query(counted_words(question)).terms if t in terms]
+        counted = [t for t in counted if corpus.lexicon.weight(t) > 0.5]
         if counted:
-            # Best: passages that count that very thing ("5,000 companies"); when none does,
-            # passages with some number that at least speak of it.
-            stems = frozenset(stem(terms[j]) for j in counted)
+            stems = frozenset(stem(t) for t in counted)
+            close = _same_thing(corpus, counted, term_vectors)
             texts = (corpus.passages[int(r)].text for r in rows)
-            near = np.fromiter((counts(t, stems, stem) for t in texts), bool, len(rows))
-            ok &= near if near.any() else matched[:, counted].max(axis=1) >= COUNTED_MATCH
+            ok &= np.fromiter((counts(t, stems, stem, close) for t in texts), bool, len(rows))
     return ok
+
+
+def _same_thing(
+    corpus: Corpus, counted: Sequence[str], term_vectors: Mapping[str, np.ndarray]
+) -> Callable[[str], bool]:
+    """Whether a passage's word names what the question counts: its embedding is within
+    `COUNTED_CLOSE` of a counted word's."""
+    asked = [v for t in counted if (v := corpus.terms.vector(t, term_vectors)) is not None]
+    if not asked:
+        return lambda word: False
+    table = np.stack(asked)
+    seen: dict[str, bool] = {}
+
+    def close(word: str) -> bool:
+        if word not in seen:
+            v = corpus.terms.vector(word, {})
+            seen[word] = v is not None and float((table @ v).max()) >= COUNTED_CLOSE
+        return seen[word]
+
+    return close
 
 
 def strict_type_gate(

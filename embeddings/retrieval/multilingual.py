@@ -72,7 +72,7 @@ class Multilingual:
             )
             sims = e5_similarity(c, rows, vector)
             kind = asked_type_other(asked)
-            supplied = supplies(c, kind, "", rows, [], np.zeros((len(rows), 0)))
+            supplied = supplies(c, kind, "", rows, [], {})
             w = weights
             features = {"e5": minmax(sims), "type_ok": supplied.astype(np.float64)}
             features["fluent"] = self.fluent[rows]

@@ -337,7 +337,7 @@ class Searcher:
         f["bm25"] = bm25[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows))
         f["definition"] = defines(c, question, rows)
         kind = asked_type(question)
-        supplied = supplies(c, kind, question, rows, terms, matched)
+        supplied = supplies(c, kind, question, rows, terms, term_vectors)
         f["type_ok"] = supplied.astype(np.float64)
         f["fluent"] = self._fluent[rows]
         if e5_vector is not None and c.e5_passage_index is not None:
