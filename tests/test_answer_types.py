@@ -78,3 +78,37 @@ def test_a_person_is_a_name_inside_a_sentence_or_one_opening_it_before_a_comma(
     text: str, has_name: bool
 ) -> None:
     assert supplies(text, AnswerType.PERSON) is has_name
+
+
+@pytest.mark.parametrize(
+    ("question", "post", "of"),
+    [
+        ("Who is the CEO of Secusmart?", "CEO", "Secusmart"),
+        ("Who was Pakistan's prime minister when it began?", "prime minister", "Pakistan"),
+        (
+            "Who heads the PTA (Pakistan Telecommunications Authority)?",
+            "heads",
+            "the Pakistan Telecommunications Authority",
+        ),
+        ("who is the PTA chairman that signed this order", "PTA chairman", ""),
+        ("Who is the expert from OpenMedia?", "expert", "OpenMedia"),
+    ],
+)
+def test_a_who_question_about_a_post_names_the_post_and_whose(
+    question: str, post: str, of: str
+) -> None:
+    from embeddings.retrieval.answer_types import asked_role
+
+    role = asked_role(question)
+    assert role is not None
+    assert (role.post, role.of) == (post, of)
+
+
+def test_who_questions_that_name_no_post_ask_for_any_person() -> None:
+    from embeddings.retrieval.answer_types import asked_role
+
+    assert asked_role("Who announced the exit?") is None
+    assert asked_role("Who is Laura Tribe?") is None
+    assert asked_role("wait who's the guy who wrote the blog post?") is None
+    heads = asked_role("Who heads the ferry company?")
+    assert heads is not None and "chief" in heads.nouns

@@ -121,6 +121,16 @@ def test_how_many_needs_a_number_of_the_counted_thing(sources: Path, tmp_path: P
     assert not library.ask("How many ferry routes will close?").answered
 
 
+def test_a_post_asked_about_must_be_named_beside_a_name(sources: Path, tmp_path: Path) -> None:
+    library, _ = build(sources, tmp_path / "index")
+    answer = library.ask("Who is the new keeper of the lighthouse?")
+    assert answer.answered and "Ruth Moss" in answer.excerpts[0].text
+    # The passages speak of the mayor and of the ferry company, but name no one who holds
+    # either post.
+    assert not library.ask("Who is the mayor of the town?").answered
+    assert not library.ask("Who heads the harbour ferry company?").answered
+
+
 def test_k_limits_excerpts(sources: Path, tmp_path: Path) -> None:
     library, _ = build(sources, tmp_path / "index", min_score=0.0)
     assert len(library.ask("ferry islands fuel keeper", k=1).excerpts) == 1

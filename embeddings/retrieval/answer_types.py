@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -146,3 +147,79 @@ def asked_type(question: str) -> AnswerType | None:
 def supplies(text: str, kind: AnswerType) -> bool:
     """Whether ``text`` contains something of the asked kind (a date, a number, an amount…)."""
     return bool(_SUPPLIES[kind].search(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A "who holds this post" question: "Who is the CEO of Secusmart?", "Who heads the PTA?".
+
+    Only a passage that names the post (``post``) and whose post it is (``of``) can answer it;
+    a name beside other words answers someone else's question.
+    """
+
+    post: str
+    """The post asked about, as typed ("chief operating officer", "heads")."""
+    of: str
+    """Whose post it is, as typed ("Secusmart", "the Pakistan Telecommunications Authority"), or
+    "" when the question does not say."""
+    nouns: tuple[str, ...] = ()
+    """For a verb post ("heads"), the nouns that name the same post ("head", "chief", …)."""
+
+
+_POST_OF = re.compile(
+    r"\bwho(?:'s|\s+is|\s+was|\s+are|\s+were|\s+will\s+be|\s+has\s+been)\s+"
+    r"(?:the|a|an|its|their|his|her)\s+((?:[\w'-]+\s+){0,3}?[\w'-]+?)\s+"
+    r"(?:(of|at|for|in|behind|from|on)\s+([^?.!,;]*)|(?:that|who|which)\b)",
+    re.I,
+)
+_POSSESSIVE_POST = re.compile(
+    r"\bwho(?:'s|\s+is|\s+was|\s+are|\s+were)\s+([\w-]+(?:\s+[A-Z][\w-]*)*)(?:'s|’s)\s+"
+    r"((?:[\w-]+\s+){0,2}?[\w-]+)\s*(?=[?.!,;]|$|\s(?:when|during|now|then|at the time)\b)",
+    re.I,
+)
+_VERB_POST = re.compile(
+    r"\bwho\s+(heads|headed|leads|led|runs|ran|chairs|chaired|founded|owns|owned|manages|"
+    r"managed)\s+([^?.!,;]*)",
+    re.I,
+)
+_VERB_NOUNS = {
+    "head": ("head", "chief", "leader", "boss", "chairman", "chair"),
+    "lead": ("leader", "head", "chief", "boss"),
+    "led": ("leader", "head", "chief", "boss"),
+    "run": ("head", "chief", "boss"),
+    "ran": ("head", "chief", "boss"),
+    "chair": ("chair", "chairman", "chairwoman", "chairperson"),
+    "found": ("founder",),
+    "own": ("owner",),
+    "manag": ("manager",),
+}
+"""General English: the nouns for the one who does what the verb says (stems as keys)."""
+_ANYONE = frozenset(
+    "guy guys person people man woman one ones someone somebody individual official officials "
+    "folks name".split()
+)
+"""Posts that name no post: "who was the guy who wrote it" asks for any person."""
+
+
+_INSERTED = re.compile(r"(?:\b[A-Z][\w.-]*\s+){0,2}[\w.-]+\s+\(([^()]*)\)")
+"""A name with what the search wrote beside it: "PTA (Pakistan Telecommunications Authority)",
+"Riyadh (Saudi Arabia)" (`retrieval/acronyms.py`, `retrieval/places.py`)."""
+
+
+def asked_role(question: str) -> Role | None:
+    """The post a "who" question asks about, if it asks about one (see `Role`). A name the
+    search spelt out is read as spelt out: the sources use that form."""
+    question = _INSERTED.sub(r"\1", question)
+    if match := _POST_OF.search(question):
+        post, of = match[1], match[3] or ""
+    elif match := _POSSESSIVE_POST.search(question):
+        post, of = match[2], match[1]
+    elif match := _VERB_POST.search(question):
+        verb = match[1].lower()
+        nouns = next((n for stem, n in _VERB_NOUNS.items() if verb.startswith(stem)), ())
+        return Role(verb, match[2].strip(), nouns)
+    else:
+        return None
+    if set(post.lower().split()) <= _ANYONE:
+        return None
+    return Role(post, of.strip())

@@ -15,15 +15,19 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from embeddings.retrieval.answer_types import STRICT, AnswerType, counted_words, counts
+from embeddings.retrieval.answer_types import AnswerType, Role, counted_words, counts
 from embeddings.retrieval.features import Weights, minmax
 from embeddings.retrieval.late import RERANK, maxsim
-from embeddings.retrieval.lexicon import stem
+from embeddings.retrieval.lexicon import STOPWORDS, stem
 from embeddings.retrieval.snapshot import Corpus
 from embeddings.store.vectors import VectorIndex
+from embeddings.text import words
 
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _STANDS_FOR = re.compile(r"\bwhat (?:does|do|is) (?:the )?([a-z]{2,6})\s+(?:stand for|mean)", re.I)
+ROLE_MATCH = 0.6
+"""How well a passage must cover each word of a post asked about and of whose post it is:
+`TermMatcher.matches` gives 0.6 at a cosine of 0.70, the same closeness as `COUNTED_CLOSE`."""
 COUNTED_CLOSE = 0.7
 """How close (MiniLM cosine of single words) a counted word in a passage must be to the one a
 "how many …" question asks about. Tuning sets: the counts that answer sit at 0.77 ("businesses"
@@ -135,17 +139,71 @@ def _same_thing(
     return close
 
 
+def fills_role(
+    corpus: Corpus, role: Role, rows: np.ndarray, terms: list[str], matched: np.ndarray
+) -> np.ndarray:
+    """Which passages name the post a "who" question asks about and whose post it is, each
+    word used or one within `ROLE_MATCH` of it ("Marty Beard, Chief Operating Officer at
+    BlackBerry" for "Who is BlackBerry's chief operating officer?"). A verb post ("Who heads
+    the PTA?") is also named by the nouns for it ("chief", "head", …)."""
+    lexicon = corpus.lexicon
+    column = {t: j for j, t in enumerate(terms)}
+
+    def covered(text: str) -> np.ndarray:
+        asked = [column[t] for t in lexicon.query(text).terms if t in column]
+        return np.asarray((matched[:, asked] >= ROLE_MATCH).all(axis=1), dtype=bool)
+
+    ok = covered(role.of)
+    post = covered(role.post) | _initialled(corpus, role.post, rows)
+    if role.nouns:
+        nouns = frozenset(stem(n) for n in role.nouns)
+        post |= np.fromiter(
+            (any(stem(t) in nouns for t in lexicon.doc_terms[int(r)]) for r in rows),
+            bool,
+            len(rows),
+        )
+    return ok & post
+
+
+def _initialled(corpus: Corpus, post: str, rows: np.ndarray) -> np.ndarray:
+    """Passages that write the post by its initials or in full: "COO" for "chief operating
+    officer", "Chief Operating Officer" for "coo"."""
+    parts = post.split()
+    if len(parts) > 1:
+        short = "".join(w[0] for w in parts).lower()
+        return np.fromiter(
+            (short in corpus.lexicon.doc_terms[int(r)] for r in rows), bool, len(rows)
+        )
+    if not 2 <= len(post) <= 5 or not post.isalpha():
+        return np.zeros(len(rows), dtype=bool)
+    letters = post.lower()
+    return np.fromiter(
+        (_spells(letters, words(corpus.passages[int(r)].text)) for r in rows), bool, len(rows)
+    )
+
+
+def _spells(letters: str, tokens: Sequence[str]) -> bool:
+    """Do consecutive words, none of them a stop word, start with these letters?"""
+    n = len(letters)
+    for i in range(len(tokens) - n + 1):
+        run = tokens[i : i + n]
+        if all(w[0] == a and w not in STOPWORDS for w, a in zip(run, letters, strict=True)):
+            return True
+    return False
+
+
 def strict_type_gate(
-    kind: AnswerType | None,
+    strict: bool,
     supplied: np.ndarray,
     score: np.ndarray,
     confidence: np.ndarray,
     weights: Weights,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The answer-type gate, for a kind in `STRICT` (anything else passes unchanged): a
-    passage that supplies it gains ``type_match``; one that cannot loses ``type_miss`` and all
-    its confidence, so no floor lets it answer. Returns the new score and confidence."""
-    if kind not in STRICT:
+    """The answer-type gate, for a question that insists on its kind (`STRICT`, or a post
+    asked about; anything else passes unchanged): a passage that supplies it gains
+    ``type_match``; one that cannot loses ``type_miss`` and all its confidence, so no floor
+    lets it answer. Returns the new score and confidence."""
+    if not strict:
         return score, confidence
     return (
         score + np.where(supplied, weights.type_match, -weights.type_miss),

@@ -17,6 +17,7 @@ import numpy as np
 
 from embeddings.excerpts.quoting import ExcerptMaker
 from embeddings.models import Answer
+from embeddings.retrieval.answer_types import STRICT
 from embeddings.retrieval.candidates import (
     best_sentences,
     candidates_in,
@@ -83,7 +84,7 @@ class Multilingual:
                 - w.garbled * (1 - features["fluent"])
             )
             confidence = sims.astype(np.float64)
-            score, confidence = strict_type_gate(kind, supplied, score, confidence, w)
+            score, confidence = strict_type_gate(kind in STRICT, supplied, score, confidence, w)
             ranking = Ranking(rows, score, confidence, features).sorted()
             ok = len(ranking) > 0 and float(ranking.confidence[0]) >= floor
             if not ok:

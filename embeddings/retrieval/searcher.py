@@ -24,11 +24,12 @@ from embeddings.excerpts.quoting import ExcerptMaker
 from embeddings.lru import Lru
 from embeddings.models import Answer, Excerpt
 from embeddings.retrieval.acronyms import with_acronyms
-from embeddings.retrieval.answer_types import STRICT, AnswerType, asked_type
+from embeddings.retrieval.answer_types import STRICT, AnswerType, asked_role, asked_type
 from embeddings.retrieval.candidates import (
     best_sentences,
     candidates_in,
     defines,
+    fills_role,
     focus_known,
     late_interaction,
     strict_type_gate,
@@ -338,6 +339,9 @@ class Searcher:
         f["definition"] = defines(c, question, rows)
         kind = asked_type(question)
         supplied = supplies(c, kind, question, rows, terms, term_vectors)
+        role = asked_role(question) if kind is AnswerType.PERSON else None
+        if role is not None:
+            supplied &= fills_role(c, role, rows, terms, matched)
         f["type_ok"] = supplied.astype(np.float64)
         f["fluent"] = self._fluent[rows]
         if e5_vector is not None and c.e5_passage_index is not None:
@@ -356,8 +360,9 @@ class Searcher:
         # embeds poorly: a bare name like "OpenMedia" sits below the dense floor.
         literal = np.all(matched >= 1.0, axis=1) if terms else np.zeros(len(rows), dtype=bool)
         confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
-        score, confidence = strict_type_gate(kind, supplied, score, confidence, w)
-        if kind is not None and kind not in STRICT:  # a name or place: a nudge, never a gate
+        strict = kind in STRICT or role is not None
+        score, confidence = strict_type_gate(strict, supplied, score, confidence, w)
+        if kind is not None and not strict:  # a name or place: a nudge, never a gate
             score = score + w.type_match * supplied
         if tokens is not None and c.passage_tokens is not None:
             f["late"] = late_interaction(c, rows, score, tokens)
