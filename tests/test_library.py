@@ -131,6 +131,16 @@ def test_a_post_asked_about_must_be_named_beside_a_name(sources: Path, tmp_path:
     assert not library.ask("Who heads the harbour ferry company?").answered
 
 
+def test_the_search_abstains_on_an_unknown_subject_and_says_why(
+    sources: Path, tmp_path: Path
+) -> None:
+    library, _ = build(sources, tmp_path / "index")
+    assert library.ask("What did the mayor say about the ferry route?").answered
+    [(answer, why)] = library.searcher.explain_many(["What did Nokia say about the ferry route?"])
+    assert not answer.answered
+    assert why.decided_by == "unknown subject"
+
+
 def test_k_limits_excerpts(sources: Path, tmp_path: Path) -> None:
     library, _ = build(sources, tmp_path / "index", min_score=0.0)
     assert len(library.ask("ferry islands fuel keeper", k=1).excerpts) == 1

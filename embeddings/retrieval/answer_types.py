@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from embeddings.retrieval.query import read_insertions
+
 
 class AnswerType(Enum):
     DATE = "date"
@@ -201,15 +203,10 @@ _ANYONE = frozenset(
 """Posts that name no post: "who was the guy who wrote it" asks for any person."""
 
 
-_INSERTED = re.compile(r"(?:\b[A-Z][\w.-]*\s+){0,2}[\w.-]+\s+\(([^()]*)\)")
-"""A name with what the search wrote beside it: "PTA (Pakistan Telecommunications Authority)",
-"Riyadh (Saudi Arabia)" (`retrieval/acronyms.py`, `retrieval/places.py`)."""
-
-
 def asked_role(question: str) -> Role | None:
     """The post a "who" question asks about, if it asks about one (see `Role`). A name the
     search spelt out is read as spelt out: the sources use that form."""
-    question = _INSERTED.sub(r"\1", question)
+    question = read_insertions(question)
     if match := _POST_OF.search(question):
         post, of = match[1], match[3] or ""
     elif match := _POSSESSIVE_POST.search(question):

@@ -126,7 +126,8 @@ class Explanation:
     language: str
     ranking: Ranking
     decided_by: str
-    """"answered", or the gate that abstained: "off-topic floor", "answerability", "e5 floor"."""
+    """"answered", or the gate that abstained: "off-topic floor", "unknown subject",
+    "answerability", "e5 floor"."""
     answered: bool
     encodes: int = 1
     """The question's encodes: 2 when the cascade embedded its content words too."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import math
 import re
@@ -121,6 +122,27 @@ class Lexicon:
         """Is ``term`` a real word (in the encoder's vocabulary) or one the sources use? A
         misspelling the corrector could not mend is neither; with no dictionary, all are."""
         return not self._dictionary or term in self._dictionary or term in self.idf
+
+    def mentions(self, name: str) -> bool:
+        """Do the sources use this word, a form of it ("pakistani" for "pakistan", "canadian"
+        for "canada": the same first five letters), or write it short as a name ("ont" for
+        "ontario")? ``name`` is a content form (`content_form`)."""
+        if name in self.idf or stem(name) in self._stems:
+            return True
+        if len(name) >= 5:
+            at = bisect.bisect_left(self._vocab, name[:5])
+            if at < len(self._vocab) and self._vocab[at].startswith(name[:5]):
+                return True
+        return any(name[:n] in self.names for n in range(3, len(name)))
+
+    @property
+    def vocabulary(self) -> Sequence[str]:
+        """Every content word the sources use, sorted."""
+        return self._vocab
+
+    @cached_property
+    def _stems(self) -> frozenset[str]:
+        return frozenset(stem(t) for t in self._vocab)
 
     def weight(self, term: str) -> float:
         """IDF of a term; a word the corpus never uses weighs as much as the rarest one."""

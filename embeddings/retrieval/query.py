@@ -50,6 +50,17 @@ def _wrapping(clause: str, lexicon: Lexicon) -> bool:
     return not any(t in lexicon.idf for t in lexicon.query(clause).terms)
 
 
+_INSERTED = re.compile(r"(?:\b[A-Z][\w.-]*\s+){0,2}[\w.-]+\s+\(([^()]*)\)")
+"""A name with what the search wrote beside it: "PTA (Pakistan Telecommunications Authority)",
+"Riyadh (Saudi Arabia)" (`retrieval/acronyms.py`, `retrieval/places.py`)."""
+
+
+def read_insertions(question: str) -> str:
+    """The question with each name the search spelt out replaced by what it wrote beside it,
+    the form the sources use ("Who heads the Pakistan Telecommunications Authority?")."""
+    return _INSERTED.sub(r"\1", question)
+
+
 def words_differ(text: str, content: str) -> bool:
     """Does the text say more than its content words (so that they embed differently)?"""
     return bool(content) and " ".join(words(text)).casefold() != content

@@ -44,6 +44,7 @@ from embeddings.retrieval.multilingual import E5_MIN_SCORE, Multilingual, e5_sim
 from embeddings.retrieval.places import with_countries
 from embeddings.retrieval.query import core, dense_text, words_differ
 from embeddings.retrieval.snapshot import Corpus, Scored
+from embeddings.retrieval.subject import unknown_subject
 from embeddings.retrieval.threads import one_blas_thread
 from embeddings.text import searchable
 
@@ -241,7 +242,7 @@ class Searcher:
                         questions[i], queries[i], vectors[i], term_vectors, e5[i], tokens[i]
                     )
             return [
-                self._answer(a, query, v[0], r, k, asked_type(q), len(v))
+                self._answer(a, query, v[0], r, k, q, len(v))
                 for a, q, query, v, r in zip(
                     asked, questions, queries, vectors, ranked, strict=True
                 )
@@ -259,12 +260,16 @@ class Searcher:
         vector: np.ndarray,
         ranked: Ranking,
         k: int,
-        kind: AnswerType | None,
+        question: str,
         encodes: int = 1,
     ) -> tuple[Answer, Explanation]:
-        """The answer to ``asked`` from the ranking of its core, through the two gates."""
+        """The answer to ``asked`` from the ranking of ``question``, its core as searched,
+        through the gates: the off-topic floor, a subject the sources never name
+        (`retrieval/subject.py`) and answerability."""
         if not len(ranked) or float(ranked.confidence[0]) < self.min_score:
             return Answer(asked), Explanation("en", ranked, "off-topic floor", False, encodes)
+        if unknown_subject(question, self.corpus.lexicon) is not None:
+            return Answer(asked), Explanation("en", ranked, "unknown subject", False, encodes)
         if not self.gate.passes(ranked.candidate(0)):
             return Answer(asked), Explanation("en", ranked, "answerability", False, encodes)
         best = float(ranked.score[0])
@@ -278,7 +283,7 @@ class Searcher:
             and (i == 0 or self.gate.passes(ranked.candidate(i)))
             and (i == 0 or late is None or late[i] >= self.weights.related_late)
         ]
-        excerpts: list[Excerpt] = self._excerpts.make(keep, query, vector, k, kind)
+        excerpts: list[Excerpt] = self._excerpts.make(keep, query, vector, k, asked_type(question))
         return Answer(asked, tuple(excerpts)), Explanation("en", ranked, "answered", True, encodes)
 
     def rank(

@@ -1,0 +1,51 @@
+"""A question about something the sources never name is not answered from its other words."""
+
+import pytest
+
+from embeddings.retrieval.lexicon import Lexicon
+from embeddings.retrieval.subject import unknown_subject
+
+DOCUMENTS = [
+    "The Waterloo, Ont.-based company said it will leave India and Pakistan over the ban.",
+    "Pakistani officials and the Pakistan Telecommunications Authority gave no comment.",
+    "Saudi Arabia threatened a ban too, the company said in a blog post.",
+]
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon(DOCUMENTS)
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("What did Nokia say about the ban?", "Nokia"),
+        ("When was Telegram founded?", "Telegram"),
+        ("Did the European Union comment on the ban?", "European"),
+        ("What is the population of Karachi?", "Karachi"),
+        ("Is WhatsApp also leaving Pakistan?", "WhatsApp"),
+    ],
+)
+def test_a_subject_the_sources_never_name_is_found(
+    lexicon: Lexicon, question: str, name: str
+) -> None:
+    assert unknown_subject(question, lexicon) == name
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Pakistan say about the ban?",  # "Pakistani": a form of it
+        "What did the Ontario company say?",  # "Ont.": the sources' abbreviation
+        "What did Riyadh (Saudi Arabia) demand?",  # a capital the search spelt out
+        "What did the PTA (Pakistan Telecommunications Authority) say?",
+        "What did Indie demand?",  # a misspelt name the sources use
+        "did whatsapp comment on the ban?",  # lower case: no cue that it is a name
+        "What did they say about the ban?",  # no name at all
+        "WHAT DID THE OFFICIALS SAY ABOUT THE BAN?",  # capitals throughout are not names
+        "Why did my friend in Karachi lose access?",  # not the subject
+    ],
+)
+def test_a_subject_the_sources_name_or_no_name_passes(lexicon: Lexicon, question: str) -> None:
+    assert unknown_subject(question, lexicon) is None
