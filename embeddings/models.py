@@ -104,6 +104,9 @@ class Answer:
 
     question: str
     excerpts: tuple[Excerpt, ...] = ()
+    unmentioned: str = ""
+    """When unanswered because the question is about a name the sources never use ("Nokia"),
+    that name as typed, so the reply can say why; "" otherwise."""
 
     @property
     def answered(self) -> bool:

@@ -55,6 +55,14 @@ def test_not_found_points_to_sources_and_quotes_nothing() -> None:
     assert "cup" not in out
 
 
+def test_not_found_names_what_the_sources_never_mention() -> None:
+    text = render_text(Answer("What did Nokia say?", unmentioned="Nokia"))
+    assert text.startswith("The sources never mention Nokia,")
+    out = render_html(Answer("What did AT&T say?", unmentioned="AT&T"))
+    assert "never mention AT&amp;T," in out
+    assert "<blockquote>" not in out
+
+
 def test_html_has_blockquote_bold_highlight_and_linked_citation() -> None:
     out = render_html(answer(excerpt(also_in=(AlsoIn("001", "Reuters", 2),))))
     assert out.startswith("<blockquote>BlackBerry was given till November 30 to comply. <b>")

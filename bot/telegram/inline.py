@@ -14,7 +14,7 @@ from telegram import (
 from bot.service.flood import Verdict
 from bot.service.smalltalk import small_talk
 from bot.telegram import texts
-from bot.telegram.render import NOT_FOUND, clip, render_excerpt_html
+from bot.telegram.render import clip, not_found, render_excerpt_html
 from bot.telegram.runtime import Context, runtime
 from embeddings.library import searchable
 from embeddings.models import Answer
@@ -44,7 +44,7 @@ async def inline_query(update: Update, context: Context) -> None:
 def inline_results(answer: Answer) -> list[InlineQueryResultArticle]:
     """One article per excerpt (publisher and a few words as title), or a not-found result."""
     if not answer.answered:
-        content = InputTextMessageContent(html.escape(NOT_FOUND))
+        content = InputTextMessageContent(html.escape(not_found(answer)))
         return [InlineQueryResultArticle("none", texts.INLINE_NONE, content)]
     results = []
     for number, excerpt in enumerate(answer.excerpts, start=1):

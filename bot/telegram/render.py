@@ -22,6 +22,10 @@ NOT_FOUND = (
     "The sources don't answer that, so there is nothing to quote. "
     "Try other words, or see /sources for what they cover."
 )
+UNMENTIONED = (
+    "The sources never mention {name}, so there is nothing to quote. "
+    "See /sources for what they cover."
+)
 TOO_LONG = "The passage that answers this is too long to quote here."
 ELLIPSIS = "…"
 _MAX_TITLE = 200
@@ -55,8 +59,14 @@ def render_text(answer: Answer, *, mark: tuple[str, str] = ("", "")) -> str:
         mark: put around highlighted sentences, e.g. ANSI bold codes in a terminal.
     """
     if not answer.answered:
-        return NOT_FOUND
+        return not_found(answer)
     return "\n\n".join(_excerpt_text(e, mark) for e in answer.excerpts)
+
+
+def not_found(answer: Answer) -> str:
+    """Why an unanswered question gets no quote, as plain text: the name the sources never
+    mention when that is the reason, or the general reply."""
+    return UNMENTIONED.format(name=answer.unmentioned) if answer.unmentioned else NOT_FOUND
 
 
 def _excerpt_text(excerpt: Excerpt, mark: tuple[str, str]) -> str:
@@ -93,7 +103,7 @@ def render_html(answer: Answer, *, compact: bool = False, limit: int = MESSAGE_L
         limit: the most UTF-16 code units the result may have.
     """
     if not answer.answered:
-        return html.escape(NOT_FOUND)
+        return html.escape(not_found(answer))
     excerpts = answer.excerpts[:1] if compact else answer.excerpts
     blocks: list[str] = []
     used = 0

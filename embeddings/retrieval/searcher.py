@@ -268,8 +268,9 @@ class Searcher:
         (`retrieval/subject.py`) and answerability."""
         if not len(ranked) or float(ranked.confidence[0]) < self.min_score:
             return Answer(asked), Explanation("en", ranked, "off-topic floor", False, encodes)
-        if unknown_subject(question, self.corpus.lexicon) is not None:
-            return Answer(asked), Explanation("en", ranked, "unknown subject", False, encodes)
+        if (name := unknown_subject(question, self.corpus.lexicon)) is not None:
+            why = Explanation("en", ranked, "unknown subject", False, encodes)
+            return Answer(asked, unmentioned=name), why
         if not self.gate.passes(ranked.candidate(0)):
             return Answer(asked), Explanation("en", ranked, "answerability", False, encodes)
         best = float(ranked.score[0])
