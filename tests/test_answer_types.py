@@ -112,3 +112,17 @@ def test_who_questions_that_name_no_post_ask_for_any_person() -> None:
     assert asked_role("wait who's the guy who wrote the blog post?") is None
     heads = asked_role("Who heads the ferry company?")
     assert heads is not None and "chief" in heads.nouns
+
+
+def test_a_day_or_a_time_asked_for_needs_that_precision() -> None:
+    from embeddings.retrieval.answer_types import asked_precision
+
+    day = asked_precision("On what exact date did the regulator write?")
+    time = asked_precision("what time do the servers go dark?")
+    assert day is not None and time is not None
+    assert asked_precision("When will BlackBerry leave?") is None
+    assert asked_precision("What time frame was given?") is None
+    assert day.search("It leaves by Dec. 30.") and day.search("announced on Monday")
+    assert not day.search("In July, the regulator wrote.") and not day.search("in 2010")
+    assert time.search("Nov 30 2015, 12:55pm CST") and time.search("at 5 p.m. sharp")
+    assert not time.search("It leaves by Dec. 30.")

@@ -141,6 +141,16 @@ def test_the_search_abstains_on_an_unknown_subject_and_says_why(
     assert why.decided_by == "unknown subject"
 
 
+def test_a_day_asked_for_is_not_answered_by_a_month(sources: Path, tmp_path: Path) -> None:
+    (sources / "delta.txt").write_text(
+        "Museum Works\n\nThe town museum will reopen to visitors in June, the council said.",
+        "utf-8",
+    )
+    library, _ = build(sources, tmp_path / "index")
+    assert library.ask("When will the town museum reopen?").answered
+    assert not library.ask("On what exact date will the town museum reopen?").answered
+
+
 def test_k_limits_excerpts(sources: Path, tmp_path: Path) -> None:
     library, _ = build(sources, tmp_path / "index", min_score=0.0)
     assert len(library.ask("ferry islands fuel keeper", k=1).excerpts) == 1

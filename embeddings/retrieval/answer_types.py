@@ -37,7 +37,8 @@ _ASKS = [
         re.compile(
             r"^(when|since when)\b|"
             r"\b(when|since when) (did|does|do|is|was|will|were|are|has|had)\b|"
-            r"\b(what|which) (date|day|year|month|time|week)\b|\bin what year\b|\bon what day\b"
+            r"\b(what|which) (exact |precise )?(date|day|year|month|time|week)\b|\bin what year\b|"
+            r"\bon what day\b"
         ),
     ),
     (
@@ -90,6 +91,37 @@ _SUPPLIES = {
     ),
     AnswerType.PLACE: re.compile(r"\b(in|at|from|to|of|near|across) (the )?[A-Z][a-z]+"),
 }
+
+_DAY_ASKED = re.compile(
+    r"\b(what|which) (exact |precise )?(date|day)\b|\bon what day\b|\bexact date\b|"
+    r"\bday of the week\b"
+)
+_TIME_ASKED = re.compile(
+    r"\b(at )?what time\b(?! (frame|period|span|of (the )?year))|\bwhat hour\b"
+)
+_DAY = re.compile(
+    rf"\b{_MONTH}\.? \d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)? (of )?{_MONTH}\b|"
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b|"
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(/\d{2,4})?\b",
+    re.I,
+)
+_TIME = re.compile(
+    r"\b\d{1,2}[:.]\d{2}\s*([ap]\.?m\.?)?(?!\d)|\b\d{1,2}\s*[ap]\.?m\.?(?!\w)|"
+    r"\b(midnight|noon|o'clock)\b",
+    re.I,
+)
+
+
+def asked_precision(question: str) -> re.Pattern[str] | None:
+    """For a question that asks for a day ("on what day…", "what exact date…") or a time of
+    day ("what time…"), what a passage must hold: a month is no day, a day no time."""
+    text = question.lower()
+    if _TIME_ASKED.search(text):
+        return _TIME
+    if _DAY_ASKED.search(text):
+        return _DAY
+    return None
+
 
 STRICT = frozenset({AnswerType.DATE, AnswerType.NUMBER, AnswerType.AMOUNT})
 """Types a passage must supply to count as an answer; names are too loosely detected to insist."""

@@ -15,7 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from embeddings.retrieval.answer_types import AnswerType, Role, counted_words, counts
+from embeddings.retrieval.answer_types import (
+    AnswerType,
+    Role,
+    asked_precision,
+    counted_words,
+    counts,
+)
 from embeddings.retrieval.features import Weights, minmax
 from embeddings.retrieval.late import RERANK, maxsim
 from embeddings.retrieval.lexicon import STOPWORDS, stem
@@ -107,6 +113,9 @@ def supplies(
     if kind is None:
         return np.ones(len(rows), dtype=bool)
     ok = corpus.supplied[kind][rows]  # a copy: indexing with an array
+    if kind is AnswerType.DATE and (precise := asked_precision(question)) is not None:
+        texts = (corpus.passages[int(r)].text for r in rows)
+        ok &= np.fromiter((bool(precise.search(t)) for t in texts), bool, len(rows))
     if kind is AnswerType.NUMBER:
         # Read as the question's own terms are: "routes" is "route", "peple" is "people".
         counted = [t for t in corpus.lexicon.query(counted_words(question)).terms if t in terms]
