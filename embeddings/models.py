@@ -120,6 +120,8 @@ class Answer:
             {("score" if key == "confidence" else key): value for key, value in excerpt.items()}
             for excerpt in out["excerpts"]
         ]
+        if not self.unmentioned:
+            del out["unmentioned"]  # only when it says why
         return out
 
 

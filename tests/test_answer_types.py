@@ -51,6 +51,11 @@ def test_a_count_is_a_number_followed_closely_by_the_counted_thing() -> None:
     assert not counts("It will exit on Dec. 30, the company said.", companies, stem)
     assert not counts("Five years ago companies complained.", companies, stem)
     assert counts("the 10 heavily armed gunmen", frozenset({stem("gunmen")}), stem)
+    assert counts("between 10 and 20 gunmen", frozenset({stem("gunmen")}), stem)
+    assert counts("two to three million users", frozenset({stem("users")}), stem)
+    pakistani = frozenset({stem("pakistani")})
+    assert not counts("by Dec. 30 Pakistani officials said", pakistani, stem)  # a day
+    assert not counts("in 2010 Pakistani users", pakistani, stem)  # a year
 
 
 def test_a_count_of_something_close_in_meaning_counts_only_when_told_so() -> None:
@@ -92,6 +97,9 @@ def test_a_person_is_a_name_inside_a_sentence_or_one_opening_it_before_a_comma(
         ),
         ("who is the PTA chairman that signed this order", "PTA chairman", ""),
         ("Who is the expert from OpenMedia?", "expert", "OpenMedia"),
+        ("Who’s the CEO of Nvidia?", "CEO", "Nvidia"),
+        ("Who’s the PTA chairman?", "PTA chairman", ""),
+        ("Who is the COO of the Ontario company?", "COO", ""),  # a description, not a name
     ],
 )
 def test_a_who_question_about_a_post_names_the_post_and_whose(

@@ -7,6 +7,7 @@ from embeddings.retrieval.subject import unknown_subject
 
 DOCUMENTS = [
     "The Waterloo, Ont.-based company said it will leave India and Pakistan over the ban.",
+    "Marty Beard, a Canadian, wrote on Nov. 30 that the company will close on Dec. 30.",
     "Pakistani officials and the Pakistan Telecommunications Authority gave no comment.",
     "Saudi Arabia threatened a ban too, the company said in a blog post.",
 ]
@@ -22,7 +23,10 @@ def lexicon() -> Lexicon:
     [
         ("What did Nokia say about the ban?", "Nokia"),
         ("When was Telegram founded?", "Telegram"),
-        ("Did the European Union comment on the ban?", "European"),
+        ("Did the European Union comment on the ban?", "European Union"),
+        ("What did Saudi Telecom say about the ban?", "Saudi Telecom"),
+        ("What did Novartis say about the ban?", "Novartis"),  # not "Nov." nor "nov…"
+        ("What is the population of Tokyo (Japan)?", "Tokyo"),  # as typed, not its country
         ("What is the population of Karachi?", "Karachi"),
         ("Is WhatsApp also leaving Pakistan?", "WhatsApp"),
     ],
@@ -45,7 +49,23 @@ def test_a_subject_the_sources_never_name_is_found(
         "What did they say about the ban?",  # no name at all
         "WHAT DID THE OFFICIALS SAY ABOUT THE BAN?",  # capitals throughout are not names
         "Why did my friend in Karachi lose access?",  # not the subject
+        "What did Mr. Beard say about the ban?",  # an honorific, then a name they use
+        "What did Ottawa say about the ban?",  # a capital of a country they name
+        "What did Riyadh (Saudi Arabia) say?",
     ],
 )
 def test_a_subject_the_sources_name_or_no_name_passes(lexicon: Lexicon, question: str) -> None:
     assert unknown_subject(question, lexicon) is None
+
+
+def test_only_what_the_search_wrote_beside_a_name_is_read_as_inserted() -> None:
+    from embeddings.retrieval.query import insertions
+
+    asked = "Who heads the PTA (Pakistan Telecommunications Authority)?"
+    assert insertions(asked) == (
+        "Who heads the PTA?",
+        {"PTA": "Pakistan Telecommunications Authority"},
+    )
+    assert insertions("What did Riyadh (Saudi Arabia) say?")[1] == {"Riyadh": "Saudi Arabia"}
+    typed = "What did Nokia (a phone maker) say?"
+    assert insertions(typed) == (typed, {})

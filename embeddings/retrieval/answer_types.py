@@ -128,7 +128,7 @@ STRICT = frozenset({AnswerType.DATE, AnswerType.NUMBER, AnswerType.AMOUNT})
 
 
 _COUNTED = re.compile(
-    r"\bhow (?:many|much)\s+(?:of (?:the|those|these|its|their)\s+)?"
+    r"\bhow (?:many|much)\s+(?:of (?:the|those|these|its|their|[\w-]+'s)\s+)?"
     r"((?:[\w'-]+\s+){0,3}?[\w'-]+?)\s+"
     r"(?=(?:do|does|did|are|is|was|were|have|has|had|will|would|can|could|use|uses|used|died|"
     r"in|of|on|at|for|to)\b)"
@@ -137,16 +137,18 @@ _COUNTED = re.compile(
 
 def counted_words(question: str) -> str:
     """What a "how many …" question counts ("employees" in "how many employees does…")."""
-    match = _COUNTED.search(question.lower())
+    match = _COUNTED.search(question.lower().replace("’", "'"))
     return match[1] if match else ""
 
 
 _COUNT = re.compile(
     r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
     r"thirty|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens)"
-    r"((?:\s+[\w-]+){1,3})",
+    r"(?=((?:\s+[\w-]+){1,3}))",  # a lookahead: "between 10 and 20 gunmen" tries 20 too
     re.I,
 )
+_NOT_A_COUNT = re.compile(rf"\b{_MONTH}\.?\s*$|^(19|20)\d\d$", re.I)
+"""A day of a month ("Dec. 30 Pakistani officials") or a year ("in 2010 India") counts nothing."""
 
 
 def counts(
@@ -160,6 +162,10 @@ def counts(
     people"), three when an adverb opens them ("the 10 heavily armed gunmen"), or, with
     ``close``, by a word it accepts as the same thing ("5,000 companies" counts firms)."""
     for match in _COUNT.finditer(text):
+        if _NOT_A_COUNT.search(text[max(0, match.start() - 12) : match.start()]) or (
+            _NOT_A_COUNT.search(match[1])
+        ):
+            continue
         following = [w.casefold() for w in match[2].split()]
         following = following[: 3 if following[0].endswith("ly") else 2]
         if any(stem(w) in stems for w in following):
@@ -194,20 +200,22 @@ class Role:
     post: str
     """The post asked about, as typed ("chief operating officer", "heads")."""
     of: str
-    """Whose post it is, as typed ("Secusmart", "the Pakistan Telecommunications Authority"), or
-    "" when the question does not say."""
+    """Whose post it is, when the question names it ("Secusmart", "the Pakistan
+    Telecommunications Authority"); "" when it does not say, or describes it instead ("the
+    Ontario company", "the Canadian phone maker"): a description need not be the sources' words,
+    so the ranking alone weighs it."""
     nouns: tuple[str, ...] = ()
     """For a verb post ("heads"), the nouns that name the same post ("head", "chief", …)."""
 
 
 _POST_OF = re.compile(
     r"\bwho(?:'s|\s+is|\s+was|\s+are|\s+were|\s+will\s+be|\s+has\s+been)\s+"
-    r"(?:the|a|an|its|their|his|her)\s+((?:[\w'-]+\s+){0,3}?[\w'-]+?)\s+"
-    r"(?:(of|at|for|in|behind|from|on)\s+([^?.!,;]*)|(?:that|who|which)\b)",
+    r"(?:the|a|an|its|their|his|her)\s+((?:[\w'-]+\s+){0,3}?[\w'-]+?)"
+    r"(?:\s+(of|at|for|in|behind|from|on)\s+([^?.!,;]*)|\s+(?:that|who|which)\b|\s*[?.!]*\s*$)",
     re.I,
 )
 _POSSESSIVE_POST = re.compile(
-    r"\bwho(?:'s|\s+is|\s+was|\s+are|\s+were)\s+([\w-]+(?:\s+[A-Z][\w-]*)*)(?:'s|’s)\s+"
+    r"\bwho(?:'s|\s+is|\s+was|\s+are|\s+were)\s+([\w-]+(?:\s+(?-i:[A-Z])[\w-]*)*)'s\s+"
     r"((?:[\w-]+\s+){0,2}?[\w-]+)\s*(?=[?.!,;]|$|\s(?:when|during|now|then|at the time)\b)",
     re.I,
 )
@@ -238,7 +246,7 @@ _ANYONE = frozenset(
 def asked_role(question: str) -> Role | None:
     """The post a "who" question asks about, if it asks about one (see `Role`). A name the
     search spelt out is read as spelt out: the sources use that form."""
-    question = read_insertions(question)
+    question = read_insertions(question.replace("’", "'"))
     if match := _POST_OF.search(question):
         post, of = match[1], match[3] or ""
     elif match := _POSSESSIVE_POST.search(question):
@@ -246,9 +254,16 @@ def asked_role(question: str) -> Role | None:
     elif match := _VERB_POST.search(question):
         verb = match[1].lower()
         nouns = next((n for stem, n in _VERB_NOUNS.items() if verb.startswith(stem)), ())
-        return Role(verb, match[2].strip(), nouns)
+        return Role(verb, _named(match[2]), nouns)
     else:
         return None
     if set(post.lower().split()) <= _ANYONE:
         return None
-    return Role(post, of.strip())
+    return Role(post, _named(of))
+
+
+def _named(whose: str) -> str:
+    """``whose`` when it is a name (its last word capitalised: "Secusmart", "the PTA"), "" for a
+    description ("the Ontario company") or nothing."""
+    words = whose.strip().split()
+    return " ".join(words) if words and words[-1][:1].isupper() else ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import math
 import re
@@ -117,6 +116,12 @@ class Lexicon:
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
         self.names = proper_names(documents)
         """Terms the sources write as names ("india", "secusmart"): see `proper_names`."""
+        self.abbreviations = frozenset(
+            m.lower() for d in documents for m in _ABBREVIATION.findall(d)
+        )
+        """Capitalised words of three to five letters the sources write with a period inside a
+        sentence ("Waterloo, Ont.-based"): a name written short."""
+        self._stems = frozenset(stem(t) for t in self._vocab)
 
     def is_word(self, term: str) -> bool:
         """Is ``term`` a real word (in the encoder's vocabulary) or one the sources use? A
@@ -125,24 +130,18 @@ class Lexicon:
 
     def mentions(self, name: str) -> bool:
         """Do the sources use this word, a form of it ("pakistani" for "pakistan", "canadian"
-        for "canada": the same first five letters), or write it short as a name ("ont" for
-        "ontario")? ``name`` is a content form (`content_form`)."""
+        for "canada": `name_forms`), or write it short with a period ("Ont." for "ontario")?
+        ``name`` is a content form (`content_form`)."""
         if name in self.idf or stem(name) in self._stems:
             return True
-        if len(name) >= 5:
-            at = bisect.bisect_left(self._vocab, name[:5])
-            if at < len(self._vocab) and self._vocab[at].startswith(name[:5]):
-                return True
-        return any(name[:n] in self.names for n in range(3, len(name)))
+        if any(form in self.idf for form in name_forms(name)):
+            return True
+        return any(name.startswith(a) and len(name) > len(a) for a in self.abbreviations)
 
     @property
     def vocabulary(self) -> Sequence[str]:
         """Every content word the sources use, sorted."""
         return self._vocab
-
-    @cached_property
-    def _stems(self) -> frozenset[str]:
-        return frozenset(stem(t) for t in self._vocab)
 
     def weight(self, term: str) -> float:
         """IDF of a term; a word the corpus never uses weighs as much as the rarest one."""
@@ -243,6 +242,25 @@ def _postings(
         tf = np.array(counts, dtype=np.float64)
         out[term] = (at, (idf[term] * tf / (tf + norm[at])).astype(np.float32))
     return out
+
+
+_ABBREVIATION = re.compile(r"\b([A-Z][a-z]{2,4})\.(?=[-,—–]|\s+[a-z])")
+_ENDINGS_OF_NAMES = ("i", "n", "an", "ian", "ese", "ish")
+"""How English makes a people or an adjective of a place: Pakistan-i, India-n, Canad(a)-ian,
+Chin(a)-ese, Engl(and)-ish is beyond it."""
+
+
+def name_forms(name: str) -> set[str]:
+    """Other forms of a place's name the sources may use: "pakistani" for "pakistan",
+    "canadian" for "canada", "india" for "indian"."""
+    roots = {name, name[:-1]} if name[-1:] in ("a", "e", "o", "y") else {name}
+    forms = {root + ending for root in roots for ending in _ENDINGS_OF_NAMES}
+    forms |= {
+        name[: -len(e)] for e in _ENDINGS_OF_NAMES if name.endswith(e) and len(name) > len(e) + 2
+    }
+    forms |= {f + "a" for f in list(forms) if len(f) > 3}  # "canadian" → "canad" → "canada"
+    forms.discard(name)
+    return forms
 
 
 _MID_CAPITAL = re.compile(r"(?<=[a-z0-9,)] )[A-Z][A-Za-z'’-]*")

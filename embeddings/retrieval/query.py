@@ -11,6 +11,7 @@ import re
 
 from embeddings.retrieval.chat import expand_shorthand
 from embeddings.retrieval.lexicon import Lexicon, Query
+from embeddings.retrieval.places import CAPITALS
 from embeddings.text import words
 
 _CLAUSE = re.compile(r"(?<=[,:;?!])\s+|\s+[-–—]\s+")
@@ -50,15 +51,49 @@ def _wrapping(clause: str, lexicon: Lexicon) -> bool:
     return not any(t in lexicon.idf for t in lexicon.query(clause).terms)
 
 
-_INSERTED = re.compile(r"(?:\b[A-Z][\w.-]*\s+){0,2}[\w.-]+\s+\(([^()]*)\)")
-"""A name with what the search wrote beside it: "PTA (Pakistan Telecommunications Authority)",
-"Riyadh (Saudi Arabia)" (`retrieval/acronyms.py`, `retrieval/places.py`)."""
+_PARENTHESES = re.compile(r" \(([^()]{1,100})\)")
+_SMALL = frozenset({"of", "in", "and", "for", "on", "de", "the"})
+
+
+def insertions(question: str) -> tuple[str, dict[str, str]]:
+    """The question without what the search wrote beside names, and what it wrote beside each
+    name as typed: {"PTA": "Pakistan Telecommunications Authority", "Riyadh": "Saudi Arabia"}
+    (`retrieval/acronyms.py`, `retrieval/places.py`). Parentheses the user typed stay: only an
+    acronym's spelling out or a capital's country counts."""
+    kept: list[str] = []
+    spelt: dict[str, str] = {}
+    at = 0
+    for match in _PARENTHESES.finditer(question):
+        inside = match[1]
+        before = question[at : match.start()].split()
+        for n in (1, 2, 3):
+            name = " ".join(before[-n:]) if len(before) >= n else ""
+            if name and (CAPITALS.get(name) == inside or _initials(inside) == name.upper()):
+                spelt[name] = inside
+                kept.append(question[at : match.start()])
+                at = match.end()
+                break
+    kept.append(question[at:])
+    return "".join(kept), spelt
 
 
 def read_insertions(question: str) -> str:
     """The question with each name the search spelt out replaced by what it wrote beside it,
     the form the sources use ("Who heads the Pakistan Telecommunications Authority?")."""
-    return _INSERTED.sub(r"\1", question)
+    text, spelt = insertions(question)
+    for name, inside in spelt.items():
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", inside.replace("\\", r"\\"), text)
+    return text
+
+
+def _initials(phrase: str) -> str:
+    words = phrase.split()
+    every = "".join(w[0] for w in words)
+    return (
+        every.upper()
+        if len(words) > 1 and all(w[:1].isupper() or w in _SMALL for w in words)
+        else ""
+    )
 
 
 def words_differ(text: str, content: str) -> bool:

@@ -18,50 +18,61 @@ beside it.
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import re
+from collections.abc import Iterable
 
 from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form
 from embeddings.retrieval.places import CAPITALS
-from embeddings.retrieval.query import read_insertions
+from embeddings.retrieval.query import insertions
 
 _AUXILIARY = r"(?:did|does|do|has|have|had|was|is|were|are|will|would|can|could)"
 _AFTER_AUXILIARY = re.compile(
     rf"(?:^|\b(?:what|how|why|when|where)\s+){_AUXILIARY}\s+(?:the\s+)?"
-    r"((?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+(?=[a-z])",
+    r"((?:[\w'.&-]+\s+){0,3}?[\w'.&-]+)\s+(?=(?-i:[a-z]))",
     re.I,
 )
 _OF = re.compile(
-    r"\b(?:what|which)(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|a|an|its|their)\s+"
-    r"(?:[\w'-]+\s+){0,2}?[\w'-]+?\s+of\s+((?:[\w'’.-]+\s*){1,3})(?:[?.!,;]|$)",
+    r"\b(?:what|which|who)(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|a|an|its|their)\s+"
+    r"(?:[\w'-]+\s+){0,2}?[\w'-]+?\s+of\s+((?:[\w'.-]+\s*){1,3})(?:[?.!,;]|$)",
     re.I,
 )
-_LONGEST_ACRONYM = 5
+_TITLES = frozenset("mr mrs ms miss dr prof sir dame lord lady sen gen col gov rep rev".split())
+"""Honorifics before a name ("What did Mr. Beard say?"): the name is what follows."""
+LONGEST_ACRONYM = 5
+"""A word in capitals throughout is read as a name up to this long ("PTA", "NATO"); longer, it
+is shouting ("DEADLINE"). Acronyms of the seeds' sources run two to four letters."""
 MISSPELT = 0.8
 """difflib's ratio from which a name counts as a misspelling of a known one ("indie"/"india"
 0.8, "islamabaad"/"islamabad" 0.95; "telegram"/"telecom" is 0.67), as the corrector's cut-off."""
-_CAPITALS = sorted({content_form(w) for city in CAPITALS for w in city.split()})
+_CITIES = {content_form(city): country for city, country in CAPITALS.items()}
 
 
 def unknown_subject(question: str, lexicon: Lexicon) -> str | None:
-    """The name the question is about, when the sources never use it; None otherwise (no
-    subject found, a subject in lower case, or one the sources name)."""
-    text = read_insertions(question)
+    """The name the question is about, as typed, when the sources never use it; None otherwise
+    (no subject found, a subject in lower case, or one the sources name)."""
+    text, inserted = insertions(question.replace("’", "'"))
+    spelt = {word: beside for name, beside in inserted.items() for word in name.split()}
+    if text.isupper():  # a message in capitals throughout: every word looks like a name
+        return None
     for pattern in (_AFTER_AUXILIARY, _OF):
         if (match := pattern.search(text)) is None:
             continue
-        for word in _leading_names(match[1].split()):
-            if not _known(word, lexicon):
-                return word
+        names = _leading_names(match[1].split())
+        if any(not _known(name, spelt.get(name), lexicon) for name in names):
+            return " ".join(names)  # the whole name as typed: "Saudi Telecom", not "Telecom"
     return None
 
 
 def _leading_names(words: list[str]) -> list[str]:
-    """The run of names the subject opens with ("European Union" of "European Union say")."""
-    run = []
+    """The run of names the subject opens with ("European Union" of "European Union say"),
+    after any honorific ("Beard" of "Mr. Beard")."""
+    run: list[str] = []
     for word in words:
-        if not _name_like(word) or content_form(word) in STOPWORDS:
+        form = content_form(word).strip(".")
+        if form in _TITLES and not run:
+            continue
+        if not _name_like(word) or form in STOPWORDS:
             break
         run.append(word)
     return run
@@ -70,21 +81,28 @@ def _leading_names(words: list[str]) -> list[str]:
 def _name_like(word: str) -> bool:
     if not word[:1].isupper() or word.isdigit():
         return False
-    letters = word.strip(".'’")
-    return not (letters.isupper() and len(letters) > _LONGEST_ACRONYM)
+    letters = word.strip(".'")
+    return not (letters.isupper() and len(letters) > LONGEST_ACRONYM)
 
 
-def _known(word: str, lexicon: Lexicon) -> bool:
-    """Do the sources name it, or is it a misspelling of a word they use or of a capital
-    ("Indie", "Islamabaad"): the corrector leaves real words alone, names need not be."""
-    form = content_form(word).strip(".")
+def _known(name: str, spelt: str | None, lexicon: Lexicon) -> bool:
+    """Do the sources name it: in some form, by what the search spelt out beside it (an
+    acronym's words, a capital's country), or as a capital of a country they name? A
+    misspelling of a word they use or of a capital ("Indie", "Islamabaad") counts, since the
+    corrector leaves real words alone and names need not be."""
+    form = content_form(name).strip(".")
     if not form or lexicon.mentions(form):
         return True
-    # Typos rarely hit the first letter: only words that share it are compared.
-    vocabulary = lexicon.vocabulary
-    start = bisect.bisect_left(vocabulary, form[0])
-    end = bisect.bisect_left(vocabulary, chr(ord(form[0]) + 1))
-    return bool(
-        difflib.get_close_matches(form, vocabulary[start:end], n=1, cutoff=MISSPELT)
-        or difflib.get_close_matches(form, _CAPITALS, n=1, cutoff=MISSPELT)
-    )
+    if spelt is None and (city := form if form in _CITIES else _close(form, _CITIES)):
+        spelt = _CITIES[city]
+    if spelt is not None:
+        return all(lexicon.mentions(content_form(w)) for w in spelt.split() if w[:1].isupper())
+    return bool(_close(form, lexicon.vocabulary))
+
+
+def _close(form: str, words: Iterable[str]) -> str:
+    """The word within `MISSPELT` of ``form``, among those that share its first letter and are
+    about as long (a typo rarely hits the first letter); "" when there is none."""
+    near = [w for w in words if w[:1] == form[:1] and abs(len(w) - len(form)) <= 2]
+    found = difflib.get_close_matches(form, near, n=1, cutoff=MISSPELT)
+    return found[0] if found else ""
