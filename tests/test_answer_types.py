@@ -134,3 +134,15 @@ def test_a_day_or_a_time_asked_for_needs_that_precision() -> None:
     assert not day.search("In July, the regulator wrote.") and not day.search("in 2010")
     assert time.search("Nov 30 2015, 12:55pm CST") and time.search("at 5 p.m. sharp")
     assert not time.search("It leaves by Dec. 30.")
+    weekday = asked_precision("On what day of the week was it announced?")
+    assert weekday is not None and weekday is asked_precision("what day was it, monday or tuesday")
+    assert weekday.search("announced on Monday") and not weekday.search("It leaves by Dec. 30.")
+
+
+def test_an_acronym_is_spelt_out_before_it_or_in_brackets_after_it() -> None:
+    from embeddings.retrieval.candidates import _expands
+
+    assert _expands("its BlackBerry Enterprise Service (BES) servers", "BES")
+    assert _expands("every BES BBM [BlackBerry Messenger] message", "BBM")
+    assert not _expands("every BBM (the chat app) message", "BBM")  # capitals spell no BBM
+    assert not _expands("every BES e-mail", "BES")

@@ -37,8 +37,8 @@ _ASKS = [
         re.compile(
             r"^(when|since when)\b|"
             r"\b(when|since when) (did|does|do|is|was|will|were|are|has|had)\b|"
-            r"\b(what|which) (exact |precise )?(date|day|year|month|time|week)\b|\bin what year\b|"
-            r"\bon what day\b"
+            r"\b(what|which) (exact |precise )?(date|day|year|month|time|week|weekday)\b|"
+            r"\bin what year\b|\bon what day\b"
         ),
     ),
     (
@@ -112,12 +112,19 @@ _TIME = re.compile(
 )
 
 
+_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+_WEEKDAY_ASKED = re.compile(r"\bday of the week\b|\bweekday\b")
+
+
 def asked_precision(question: str) -> re.Pattern[str] | None:
-    """For a question that asks for a day ("on what day…", "what exact date…") or a time of
-    day ("what time…"), what a passage must hold: a month is no day, a day no time."""
+    """For a question that asks for a day ("on what day…", "what exact date…"), a day of the
+    week ("which weekday…", "what day… monday or tuesday?") or a time of day ("what time…"),
+    what a passage must hold: a month is no day, a date no weekday, a day no time."""
     text = question.lower()
     if _TIME_ASKED.search(text):
         return _TIME
+    if _WEEKDAY_ASKED.search(text) or (_DAY_ASKED.search(text) and _WEEKDAY.search(text)):
+        return _WEEKDAY
     if _DAY_ASKED.search(text):
         return _DAY
     return None

@@ -74,26 +74,33 @@ def best_sentences(
 
 
 def defines(corpus: Corpus, question: str, rows: np.ndarray) -> np.ndarray:
-    """1 for passages that expand an acronym the question names ("What is BES?")."""
+    """1 for passages that expand an acronym the question names ("What is BES?"): the phrase
+    with the acronym after it ("… Enterprise Server (BES)"), or the acronym with the phrase
+    after it in brackets, its capitals spelling the acronym ("BBM [BlackBerry Messenger]")."""
     acronyms = set(_ACRONYM.findall(question))
     if asked := _STANDS_FOR.search(question):
         acronyms.add(asked[1])
     if not acronyms:
         return np.zeros(len(rows), dtype=np.float32)
-    patterns = [
-        (
-            f"({a})".casefold(),
-            re.compile(rf"[A-Z][\w-]*(?: [A-Z][\w-]*)+ \({re.escape(a)}\)", re.I),
-        )
-        for a in acronyms
-    ]
-    # The pattern backtracks over every run of words (~0.3 ms a passage); most passages lack
-    # the literal "(BES)" it ends with, and a substring test rules them out first.
     texts = [corpus.passages[int(r)].text for r in rows]
     return np.array(
-        [any(n in t.casefold() and p.search(t) for n, p in patterns) for t in texts],
+        [any(_expands(t, a) for a in acronyms) for t in texts],
         dtype=np.float32,
     )
+
+
+def _expands(text: str, acronym: str) -> bool:
+    folded = text.casefold()
+    short = acronym.casefold()
+    # The patterns backtrack over every run of words (~0.3 ms a passage); most passages lack
+    # the acronym, and a substring test rules them out first.
+    if short not in folded:
+        return False
+    a = re.escape(acronym)
+    if f"({short})" in folded and re.search(rf"[A-Z][\w-]*(?: [A-Z][\w-]*)+ \({a}\)", text, re.I):
+        return True
+    after = re.search(rf"\b{a}\s*[\[(]([A-Z][\w-]*(?:\s+[A-Z][\w-]*)+)[\])]", text, re.I)
+    return after is not None and "".join(c for c in after[1] if c.isupper()) == acronym.upper()
 
 
 def supplies(
