@@ -116,17 +116,35 @@ _WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sun
 _WEEKDAY_ASKED = re.compile(r"\bday of the week\b|\bweekday\b")
 
 
-def asked_precision(question: str) -> re.Pattern[str] | None:
+_EXACT = re.compile(r"\b(exact|exactly|precise|precisely)\b")
+_COARSE = re.compile(rf"\b{_MONTH}\b|\b(19|20)\d\d\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Precision:
+    """How precise a date a question asks for, and whether nothing coarser will do."""
+
+    pattern: re.Pattern[str]
+    """What a passage must hold: a day, a day of the week, or a time of day."""
+    strict: bool
+    """True when a coarser answer adds nothing: the question says "exact", or already states
+    the month or year ("what date in july…") or the day ("what time on 30th dec…"). Otherwise
+    the passages that hold the precision asked for are preferred, and when none does, any date
+    answers ("What date did the PTA notify operators?": "In July")."""
+
+
+def asked_precision(question: str) -> Precision | None:
     """For a question that asks for a day ("on what day…", "what exact date…"), a day of the
     week ("which weekday…", "what day… monday or tuesday?") or a time of day ("what time…"),
-    what a passage must hold: a month is no day, a date no weekday, a day no time."""
+    what a passage should hold: a month is no day, a date no weekday, a day no time."""
     text = question.lower()
+    exact = bool(_EXACT.search(text))
     if _TIME_ASKED.search(text):
-        return _TIME
+        return Precision(_TIME, exact or bool(_DAY.search(text)))
     if _WEEKDAY_ASKED.search(text) or (_DAY_ASKED.search(text) and _WEEKDAY.search(text)):
-        return _WEEKDAY
+        return Precision(_WEEKDAY, exact)
     if _DAY_ASKED.search(text):
-        return _DAY
+        return Precision(_DAY, exact or bool(_COARSE.search(text)))
     return None
 
 
@@ -212,7 +230,8 @@ class Role:
     Ontario company", "the Canadian phone maker"): a description need not be the sources' words,
     so the ranking alone weighs it."""
     nouns: tuple[str, ...] = ()
-    """For a verb post ("heads"), the nouns that name the same post ("head", "chief", …)."""
+    """Other words for the same post: the nouns for a verb post ("heads": "head", "chief", …)
+    or an office's other names ("head": "chief", "leader", …)."""
 
 
 _POST_OF = re.compile(
@@ -243,15 +262,30 @@ _VERB_NOUNS = {
     "manag": ("manager",),
 }
 """General English: the nouns for the one who does what the verb says (stems as keys)."""
-_ANYONE = frozenset(
-    "guy guys person people man woman one ones someone somebody individual official officials "
-    "folks name".split()
-)
-"""Posts that name no post: "who was the guy who wrote it" asks for any person."""
+_OFFICES = {
+    **dict.fromkeys(("head", "chief", "leader", "boss"), ("head", "chief", "leader", "boss")),
+    **dict.fromkeys(
+        ("chairman", "chairwoman", "chairperson", "chair"),
+        ("chairman", "chairwoman", "chairperson", "chair"),
+    ),
+    **{
+        office: ()
+        for office in (
+            "ceo cfo coo cto cio president vice-president minister premier chancellor governor "
+            "mayor director founder co-founder owner manager secretary commissioner ambassador "
+            "king queen"
+        ).split()
+    },
+}
+"""Offices: a "who is the … of X" question is strict only when it asks who holds one ("the
+CEO of Secusmart", "Pakistan's prime minister", "the operations chief"), each with the other
+words for the same office. A description ("the executive who announced it", "the digital
+rights activist quoted") is a paraphrase of whatever the sources call the person, and is left
+to the ranking. General English, like the capitals table."""
 
 
 def asked_role(question: str) -> Role | None:
-    """The post a "who" question asks about, if it asks about one (see `Role`). A name the
+    """The office a "who" question asks about, if it asks about one (see `Role`). A name the
     search spelt out is read as spelt out: the sources use that form."""
     question = read_insertions(question.replace("’", "'"))
     if match := _POST_OF.search(question):
@@ -264,9 +298,10 @@ def asked_role(question: str) -> Role | None:
         return Role(verb, _named(match[2]), nouns)
     else:
         return None
-    if set(post.lower().split()) <= _ANYONE:
+    office = post.split()[-1].lower()
+    if office not in _OFFICES:
         return None
-    return Role(post, _named(of))
+    return Role(post, _named(of), _OFFICES[office])
 
 
 def _named(whose: str) -> str:

@@ -120,9 +120,6 @@ def supplies(
     if kind is None:
         return np.ones(len(rows), dtype=bool)
     ok = corpus.supplied[kind][rows]  # a copy: indexing with an array
-    if kind is AnswerType.DATE and (precise := asked_precision(question)) is not None:
-        texts = (corpus.passages[int(r)].text for r in rows)
-        ok &= np.fromiter((bool(precise.search(t)) for t in texts), bool, len(rows))
     if kind is AnswerType.NUMBER:
         # Read as the question's own terms are: "routes" is "route", "peple" is "people".
         counted = [t for t in corpus.lexicon.query(counted_words(question)).terms if t in terms]
@@ -133,6 +130,19 @@ def supplies(
             texts = (corpus.passages[int(r)].text for r in rows)
             ok &= np.fromiter((counts(t, stems, stem, close) for t in texts), bool, len(rows))
     return ok
+
+
+def precise(
+    corpus: Corpus, kind: AnswerType | None, question: str, rows: np.ndarray
+) -> tuple[np.ndarray, bool] | None:
+    """For a "when" question that asks for a day, a weekday or a time of day
+    (`asked_precision`): which passages hold one, and whether nothing coarser will do. None for
+    any other question."""
+    if kind is not AnswerType.DATE or (asked := asked_precision(question)) is None:
+        return None
+    texts = (corpus.passages[int(r)].text for r in rows)
+    has = np.fromiter((bool(asked.pattern.search(t)) for t in texts), bool, len(rows))
+    return has, asked.strict
 
 
 def _same_thing(

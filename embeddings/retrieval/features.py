@@ -41,6 +41,9 @@ class Weights:
     coverage: float = 0.40
     type_match: float = 0.06
     type_miss: float = 0.30
+    precision: float = 0.2
+    """Bonus for a passage holding the precision a "when" question asks for (a day, a weekday,
+    a time of day) where something coarser could still answer (`asked_precision`)."""
     definition: float = 0.15
     """Bonus for spelling out an acronym the question asks about: "… Server (BES)"."""
     e5: float = 0.0

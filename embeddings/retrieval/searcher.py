@@ -32,6 +32,7 @@ from embeddings.retrieval.candidates import (
     fills_role,
     focus_known,
     late_interaction,
+    precise,
     strict_type_gate,
     supplies,
 )
@@ -348,6 +349,9 @@ class Searcher:
         role = asked_role(question) if kind is AnswerType.PERSON else None
         if role is not None:
             supplied &= fills_role(c, role, rows, terms, matched)
+        exact = precise(c, kind, question, rows)  # a day, a weekday or a time of day
+        if exact is not None and exact[1]:
+            supplied &= exact[0]
         f["type_ok"] = supplied.astype(np.float64)
         f["fluent"] = self._fluent[rows]
         if e5_vector is not None and c.e5_passage_index is not None:
@@ -370,6 +374,8 @@ class Searcher:
         score, confidence = strict_type_gate(strict, supplied, score, confidence, w)
         if kind is not None and not strict:  # a name or place: a nudge, never a gate
             score = score + w.type_match * supplied
+        if exact is not None and not exact[1]:  # a day where a month would do: a nudge
+            score = score + w.precision * exact[0]
         if tokens is not None and c.passage_tokens is not None:
             f["late"] = late_interaction(c, rows, score, tokens)
             score = score + w.late * f["late"]
