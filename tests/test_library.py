@@ -118,7 +118,9 @@ def test_how_many_needs_a_number_of_the_counted_thing(sources: Path, tmp_path: P
     library, _ = build(sources, tmp_path / "index")
     assert library.ask("How many passengers did the ferry carry?").answered
     # "March 3" is a number in a passage about the route, but no count of routes.
-    assert not library.ask("How many ferry routes will close?").answered
+    [(answer, why)] = library.searcher.explain_many(["How many ferry routes will close?"])
+    assert not answer.answered
+    assert why.decided_by == "answer type"
 
 
 def test_a_post_asked_about_must_be_named_beside_a_name(sources: Path, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ passage was quoted, and tests can assert on features rather than on a final orde
 | fluent     | 1 when the passage's source reads as ordinary English, 0 for a spun copy     |
 | confidence | how close the question is to the passage at all (the off-topic floor reads it)|
 | focus_known| 1 minus the weight of the rarest question word no candidate covers           |
+| strict_type| 1 when the question insists on its kind of answer (a date, a count of X…)    |
 | late       | token-level MaxSim to the question, best 16 candidates only, scaled to [0, 1] |
 """
 
@@ -129,8 +130,9 @@ class Explanation:
     language: str
     ranking: Ranking
     decided_by: str
-    """"answered", or the gate that abstained: "off-topic floor", "unknown subject",
-    "answerability", "e5 floor"."""
+    """"answered", or the gate that abstained: "answer type" (no candidate supplies the kind of
+    answer the question insists on), "off-topic floor", "unknown subject", "answerability",
+    "e5 floor"."""
     answered: bool
     encodes: int = 1
     """The question's encodes: 2 when the cascade embedded its content words too."""

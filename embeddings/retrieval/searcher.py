@@ -268,7 +268,8 @@ class Searcher:
         through the gates: the off-topic floor, a subject the sources never name
         (`retrieval/subject.py`) and answerability."""
         if not len(ranked) or float(ranked.confidence[0]) < self.min_score:
-            return Answer(asked), Explanation("en", ranked, "off-topic floor", False, encodes)
+            gate = "answer type" if _none_supplies(ranked) else "off-topic floor"
+            return Answer(asked), Explanation("en", ranked, gate, False, encodes)
         if (name := unknown_subject(question, self.corpus.lexicon)) is not None:
             why = Explanation("en", ranked, "unknown subject", False, encodes)
             return Answer(asked, unmentioned=name), why
@@ -383,8 +384,17 @@ class Searcher:
             "focus_known": focus_known(
                 matched, weights, [c.lexicon.is_word(t) for t in terms], c.lexicon.max_idf
             ),
+            "strict_type": float(strict),  # only passages with type_ok 1 may answer
         }
         return Ranking(rows, score, confidence, f, focus).sorted()
+
+
+def _none_supplies(ranked: Ranking) -> bool:
+    """Did the answer type decide: the question insists on its kind (a count of what it counts,
+    an office, an exact day…) and no candidate supplies it?"""
+    type_ok = ranked.features.get("type_ok")
+    strict = ranked.question_features.get("strict_type", 0.0) > 0
+    return strict and type_ok is not None and not type_ok.any()
 
 
 __all__ = ["DEFAULT_MIN_SCORE", "AnswerType", "Explanation", "Searcher", "Weights"]
