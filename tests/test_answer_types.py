@@ -100,6 +100,12 @@ def test_a_person_is_a_name_inside_a_sentence_or_one_opening_it_before_a_comma(
         ("Who’s the CEO of Nvidia?", "CEO", "Nvidia"),
         ("Who’s the PTA chairman?", "PTA chairman", ""),
         ("Who is the COO of the Ontario company?", "COO", ""),  # a description, not a name
+        (
+            "Who is the chief technology officer of BlackBerry?",
+            "chief technology officer",
+            "BlackBerry",
+        ),
+        ("Who were the founders of Secusmart?", "founders", "Secusmart"),
     ],
 )
 def test_a_who_question_about_a_post_names_the_post_and_whose(
@@ -152,6 +158,14 @@ def test_a_coarser_date_still_answers_unless_the_question_already_holds_it() -> 
     assert loose is not None and not loose.strict  # "In July" is still worth quoting
     in_july = asked_precision("what date in july did the regulator write?")
     assert in_july is not None and in_july.strict  # "In July" adds nothing
+    # a bare "may", or a year naming an event, states no month or year of the answer
+    polite = asked_precision("What date did India threaten a ban, if I may ask?")
+    assert polite is not None and not polite.strict
+    event = asked_precision("What date did India cite after the 2008 attacks?")
+    assert event is not None and not event.strict
+    # a date asked about a named weekday's event is a date, not a weekday
+    monday = asked_precision("What date was Monday's announcement?")
+    assert monday is not None and monday.pattern.search("on Dec. 30")
 
 
 def test_an_acronym_is_spelt_out_before_it_or_in_brackets_after_it() -> None:
@@ -161,3 +175,6 @@ def test_an_acronym_is_spelt_out_before_it_or_in_brackets_after_it() -> None:
     assert _expands("every BES BBM [BlackBerry Messenger] message", "BBM")
     assert not _expands("every BBM (the chat app) message", "BBM")  # capitals spell no BBM
     assert not _expands("every BES e-mail", "BES")
+    assert _expands("BES (BlackBerry Enterprise Server) users", "BES")
+    assert _expands("then RIM (Research in Motion)", "RIM")
+    assert not _expands("we run our servers (BES)", "BES")  # no words spell it

@@ -97,11 +97,11 @@ _DAY_ASKED = re.compile(
     r"\bday of the week\b"
 )
 _TIME_ASKED = re.compile(
-    r"\b(at )?what time\b(?! (frame|period|span|of (the )?year))|\bwhat hour\b"
+    r"\b(at )?what time\b(?! (frame|period|span|zone|limit|of (the )?year))|\bwhat hour\b"
 )
 _DAY = re.compile(
     rf"\b{_MONTH}\.? \d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)? (of )?{_MONTH}\b|"
-    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b|"
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(/\d{2,4})?\b",
     re.I,
 )
@@ -114,10 +114,13 @@ _TIME = re.compile(
 
 _WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 _WEEKDAY_ASKED = re.compile(r"\bday of the week\b|\bweekday\b")
+_WHAT_DAY = re.compile(r"\b(what|which) day\b|\bon what day\b")
 
 
 _EXACT = re.compile(r"\b(exact|exactly|precise|precisely)\b")
-_COARSE = re.compile(rf"\b{_MONTH}\b|\b(19|20)\d\d\b")
+_COARSE = re.compile(rf"\b(in|of|during|that) ({_MONTH}|(19|20)\d\d)\b")
+"""The question already states a month or a year ("what date in july…", "in November 2008");
+a bare "may" or a year naming an event ("after the 2008 attacks") does not count."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +144,7 @@ def asked_precision(question: str) -> Precision | None:
     exact = bool(_EXACT.search(text))
     if _TIME_ASKED.search(text):
         return Precision(_TIME, exact or bool(_DAY.search(text)))
-    if _WEEKDAY_ASKED.search(text) or (_DAY_ASKED.search(text) and _WEEKDAY.search(text)):
+    if _WEEKDAY_ASKED.search(text) or (_WHAT_DAY.search(text) and _WEEKDAY.search(text)):
         return Precision(_WEEKDAY, exact)
     if _DAY_ASKED.search(text):
         return Precision(_DAY, exact or bool(_COARSE.search(text)))
@@ -271,9 +274,9 @@ _OFFICES = {
     **{
         office: ()
         for office in (
-            "ceo cfo coo cto cio president vice-president minister premier chancellor governor "
-            "mayor director founder co-founder owner manager secretary commissioner ambassador "
-            "king queen"
+            "ceo cfo coo cto cio officer president vice-president minister premier chancellor "
+            "governor mayor director founder co-founder owner manager secretary commissioner "
+            "ambassador editor general king queen"
         ).split()
     },
 }
@@ -299,6 +302,8 @@ def asked_role(question: str) -> Role | None:
     else:
         return None
     office = post.split()[-1].lower()
+    if office not in _OFFICES and office.endswith("s"):
+        office = office[:-1]  # "the founders of …"
     if office not in _OFFICES:
         return None
     return Role(post, _named(of), _OFFICES[office])

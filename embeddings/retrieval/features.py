@@ -19,6 +19,7 @@ passage was quoted, and tests can assert on features rather than on a final orde
 | confidence | how close the question is to the passage at all (the off-topic floor reads it)|
 | focus_known| 1 minus the weight of the rarest question word no candidate covers           |
 | strict_type| 1 when the question insists on its kind of answer (a date, a count of X…)    |
+| precise    | 1 when the passage holds the day, weekday or time of day asked for (shown only)|
 | late       | token-level MaxSim to the question, best 16 candidates only, scaled to [0, 1] |
 """
 
@@ -42,9 +43,6 @@ class Weights:
     coverage: float = 0.40
     type_match: float = 0.06
     type_miss: float = 0.30
-    precision: float = 0.2
-    """Bonus for a passage holding the precision a "when" question asks for (a day, a weekday,
-    a time of day) where something coarser could still answer (`asked_precision`)."""
     definition: float = 0.15
     """Bonus for spelling out an acronym the question asks about: "… Server (BES)"."""
     e5: float = 0.0

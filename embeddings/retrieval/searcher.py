@@ -249,6 +249,11 @@ class Searcher:
                 )
             ]
 
+    def _typed_out(self, ranked: Ranking) -> bool:
+        """Did the answer type turn the question away: a passage was close enough before the
+        strict gate (a count of what it counts, an office, an exact day…), none after?"""
+        return ranked.question_features.get("untyped_confidence", 0.0) >= self.min_score
+
     def _unsure(self, ranked: Ranking) -> bool:
         """Could the content words' vector change this ranking: is the best passage barely
         ahead of the next one?"""
@@ -268,7 +273,7 @@ class Searcher:
         through the gates: the off-topic floor, a subject the sources never name
         (`retrieval/subject.py`) and answerability."""
         if not len(ranked) or float(ranked.confidence[0]) < self.min_score:
-            gate = "answer type" if _none_supplies(ranked) else "off-topic floor"
+            gate = "answer type" if self._typed_out(ranked) else "off-topic floor"
             return Answer(asked), Explanation("en", ranked, gate, False, encodes)
         if (name := unknown_subject(question, self.corpus.lexicon)) is not None:
             why = Explanation("en", ranked, "unknown subject", False, encodes)
@@ -350,10 +355,6 @@ class Searcher:
         role = asked_role(question) if kind is AnswerType.PERSON else None
         if role is not None:
             supplied &= fills_role(c, role, rows, terms, matched)
-        exact = precise(c, kind, question, rows)  # a day, a weekday or a time of day
-        if exact is not None and exact[1]:
-            supplied &= exact[0]
-        f["type_ok"] = supplied.astype(np.float64)
         f["fluent"] = self._fluent[rows]
         if e5_vector is not None and c.e5_passage_index is not None:
             f["e5"] = minmax(e5_similarity(c, rows, e5_vector))
@@ -371,12 +372,18 @@ class Searcher:
         # embeds poorly: a bare name like "OpenMedia" sits below the dense floor.
         literal = np.all(matched >= 1.0, axis=1) if terms else np.zeros(len(rows), dtype=bool)
         confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
+        exact = precise(c, kind, question, rows)  # a day, a weekday or a time of day
+        if exact is not None:
+            f["precise"] = exact.holds.astype(np.float64)
+            supplied = supplied & exact.gate(score, supplied)
+        f["type_ok"] = supplied.astype(np.float64)
         strict = kind in STRICT or role is not None
+        # The would-be answer's confidence before the strict gate: when it clears the floor
+        # and the gate turns it away, the answer type decided (`--explain`).
+        before = float(confidence[int(np.argmax(score))]) if strict and len(score) else 0.0
         score, confidence = strict_type_gate(strict, supplied, score, confidence, w)
         if kind is not None and not strict:  # a name or place: a nudge, never a gate
             score = score + w.type_match * supplied
-        if exact is not None and not exact[1]:  # a day where a month would do: a nudge
-            score = score + w.precision * exact[0]
         if tokens is not None and c.passage_tokens is not None:
             f["late"] = late_interaction(c, rows, score, tokens)
             score = score + w.late * f["late"]
@@ -385,16 +392,9 @@ class Searcher:
                 matched, weights, [c.lexicon.is_word(t) for t in terms], c.lexicon.max_idf
             ),
             "strict_type": float(strict),  # only passages with type_ok 1 may answer
+            "untyped_confidence": before,
         }
         return Ranking(rows, score, confidence, f, focus).sorted()
-
-
-def _none_supplies(ranked: Ranking) -> bool:
-    """Did the answer type decide: the question insists on its kind (a count of what it counts,
-    an office, an exact day…) and no candidate supplies it?"""
-    type_ok = ranked.features.get("type_ok")
-    strict = ranked.question_features.get("strict_type", 0.0) > 0
-    return strict and type_ok is not None and not type_ok.any()
 
 
 __all__ = ["DEFAULT_MIN_SCORE", "AnswerType", "Explanation", "Searcher", "Weights"]
