@@ -6,6 +6,7 @@ import asyncio
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
+from types import SimpleNamespace
 from typing import cast
 
 import numpy as np
@@ -18,11 +19,13 @@ from bot.wiring import make_builder
 from embeddings.library import Library
 from embeddings.lru import Lru
 from embeddings.models import Answer
-from embeddings.retrieval.candidates import best_sentences
+from embeddings.retrieval.candidates import best_sentences, candidates_in
 from embeddings.retrieval.coverage import SOFT_HIGH, SOFT_LOW, TermMatcher
+from embeddings.retrieval.features import Ranking
 from embeddings.retrieval.lexicon import stem
-from embeddings.retrieval.snapshot import group_rows
+from embeddings.retrieval.snapshot import Corpus, group_rows
 from embeddings.retrieval.threads import one_blas_thread
+from embeddings.store.vectors import VectorIndex, build_faiss
 from tests.fakes.encoder import HashEncoder
 from tests.fakes.harness import bot_settings
 
@@ -95,6 +98,30 @@ def test_sentence_grouping_and_best_sentence_equal_the_loops() -> None:
             continue
         sims = (sentence_vectors[own] @ query.T).max(axis=1)
         assert best[r] == float(sims.max())
+
+
+def test_scored_within_a_margin_is_the_filtered_list() -> None:
+    rng = np.random.default_rng(2)
+    score = np.round(rng.random(40), 2)  # rounded: ties, and scores equal to the bound
+    ranking = Ranking(np.arange(40), score, rng.random(40)).sorted()
+    for bound in (-np.inf, 0.5, float(ranking.score[3]), float(ranking.score[0]), 2.0):
+        expected = [s for s in ranking.scored() if s.score >= bound]
+        assert ranking.scored(bound) == expected
+
+
+def test_candidates_need_no_search_for_every_row() -> None:
+    rng = np.random.default_rng(3)
+    passages, sentences = (
+        VectorIndex(v, build_faiss(v, "exact"), exact=True) for v in (unit(rng, 5), unit(rng, 7))
+    )
+    owners = np.array([0, 0, 1, 3, 4, 4, 4])  # passage 2 has no sentence
+    corpus = cast(Corpus, SimpleNamespace(sentence_owner=owners))
+    query = unit(rng, 2)
+    for n in (1, 2, 3, 4, 5, 9):
+        searched = [passages.search(v[None, :], n)[1].ravel() for v in query]
+        searched += [owners[sentences.search(v[None, :], 2 * n)[1].ravel()] for v in query]
+        expected = np.unique(np.concatenate(searched))
+        assert np.array_equal(candidates_in(corpus, passages, sentences, query, n), expected)
 
 
 @pytest.fixture

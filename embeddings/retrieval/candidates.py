@@ -47,13 +47,19 @@ def candidates_in(
 ) -> np.ndarray:
     """Passage rows near the question, from a passage index and its sentence index: the ``n``
     nearest passages and the owners of the ``2 n`` nearest sentences, for each vector."""
+    found = [_nearest(passages, v, n) for v in vectors]
+    found += [corpus.sentence_owner[_nearest(sentences, v, n * 2)] for v in vectors]
+    return np.unique(np.concatenate(found)).astype(np.int64)
+
+
+def _nearest(index: VectorIndex, vector: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the ``n`` items nearest to ``vector``, in no particular order: every row, without
+    a search, when there are no more than ``n`` (a small library's sentences)."""
+    if n >= len(index):
+        return np.arange(len(index))
     # One query per search: a single query runs on one thread, which beats waking FAISS's
     # OpenMP team for a few hundred rows (and does not fight the encoder's threads).
-    found = [passages.search(v[None, :], n)[1].ravel() for v in vectors]
-    for v in vectors:
-        s_rows = sentences.search(v[None, :], n * 2)[1]
-        found.append(corpus.sentence_owner[s_rows.ravel()])
-    return np.unique(np.concatenate(found)).astype(np.int64)
+    return index.search(vector[None, :], n)[1].ravel()
 
 
 def best_sentences(

@@ -52,6 +52,13 @@ class TermMatcher:
         self._vectors = vectors
         self._passage_rows = passage_term_rows
         self._stems = passage_stems
+        using: dict[str, list[int]] = {}
+        for row, stems in enumerate(passage_stems):
+            for s in stems:
+                using.setdefault(s, []).append(row)
+        self._stem_rows = {s: np.array(rows, dtype=np.int64) for s, rows in using.items()}
+        """Per stem, the (ascending) passage rows that use it: a question's few terms look up
+        their rows instead of testing every candidate's stems."""
 
     @classmethod
     def collect(cls, texts: Sequence[str]) -> tuple[list[str], list[list[str]]]:
@@ -101,12 +108,11 @@ class TermMatcher:
 
     def _mark_used(self, matched: np.ndarray, terms: Sequence[str], rows: np.ndarray) -> None:
         """1 where the passage uses the term, or a form of it (the same stem)."""
-        stems = [stem(t) for t in terms]
-        for i, row in enumerate(rows):
-            own = self._stems[row]
-            for j, term_stem in enumerate(stems):
-                if term_stem in own:
-                    matched[i, j] = 1.0
+        for j, term in enumerate(terms):
+            using = self._stem_rows.get(stem(term))
+            if using is not None:
+                at = np.minimum(np.searchsorted(using, rows), len(using) - 1)
+                matched[using[at] == rows, j] = 1.0
 
     def _mark_close(
         self,

@@ -25,6 +25,7 @@ passage was quoted, and tests can assert on features rather than on a final orde
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -107,11 +108,16 @@ class Ranking:
             self.question_features,
         )
 
-    def scored(self) -> list[Scored]:
-        return [
-            Scored(int(r), float(s), float(c))
-            for r, s, c in zip(self.rows, self.score, self.confidence, strict=True)
-        ]
+    def scored(self, at_least: float = -math.inf) -> list[Scored]:
+        """The candidates, best first; with ``at_least``, only those scoring that much (a
+        prefix, as the ranking is sorted: no `Scored` is made for the long tail)."""
+        out = []
+        columns = (self.rows.tolist(), self.score.tolist(), self.confidence.tolist())
+        for r, s, c in zip(*columns, strict=True):
+            if not s >= at_least:  # NaN, sorted last, never clears it either
+                break
+            out.append(Scored(r, s, c))
+        return out
 
     def candidate(self, i: int) -> dict[str, float]:
         """Every feature of the i-th candidate, with the question's own features."""

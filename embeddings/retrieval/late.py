@@ -31,8 +31,11 @@ def maxsim(question: np.ndarray, passages: Sequence[np.ndarray]) -> np.ndarray:
     some = np.flatnonzero(lengths)  # a passage without tokens scores 0
     if not some.size or not len(question):
         return out
-    flat = np.concatenate([passages[int(i)] for i in some]).astype(np.float32)
-    sims = question.astype(np.float32) @ flat.T
+    # No copies beyond the one concatenate makes: the states are float32 already unless mapped
+    # from a large store as float16, and copying 16 passages' states again cost a quarter of
+    # MaxSim's time right after an encode (0.42 to 0.30 ms).
+    flat = np.concatenate([passages[int(i)] for i in some]).astype(np.float32, copy=False)
+    sims = question.astype(np.float32, copy=False) @ flat.T
     starts = np.concatenate(([0], np.cumsum(lengths[some])[:-1]))
     out[some] = np.maximum.reduceat(sims, starts, axis=1).mean(axis=0)
     return out

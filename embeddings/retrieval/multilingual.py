@@ -120,4 +120,4 @@ def shared_words(corpus: Corpus, asked: str, rows: np.ndarray) -> np.ndarray:
 
 def _within(ranking: Ranking, floor: float, margin: float) -> list[Scored]:
     best = float(ranking.score[0])
-    return [s for s in ranking.scored() if s.confidence >= floor and s.score >= best - margin]
+    return [s for s in ranking.scored(best - margin) if s.confidence >= floor]

@@ -285,9 +285,8 @@ class Searcher:
         late = ranked.features.get("late")
         keep = [
             s
-            for i, s in enumerate(ranked.scored())
+            for i, s in enumerate(ranked.scored(best - self.weights.related_margin))
             if s.confidence >= max(self.min_score, sure)
-            and s.score >= best - self.weights.related_margin
             and (i == 0 or self.gate.passes(ranked.candidate(i)))
             and (i == 0 or late is None or late[i] >= self.weights.related_late)
         ]

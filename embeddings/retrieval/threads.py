@@ -9,8 +9,9 @@ from typing import Any
 
 _lock = threading.Lock()
 _users = 0
-_limiter: Any = None
-_controller: Any = None
+_blas: list[Any] | None = None
+"""threadpoolctl's controllers of the BLAS libraries, found on first use."""
+_saved: list[int] = []
 
 
 @contextmanager
@@ -22,21 +23,25 @@ def one_blas_thread() -> Iterator[None]:
     The search's products are small (a few thousand rows at most): waking BLAS's thread pool
     costs more than it saves, and while the encoder's threads still spin it costs milliseconds
     (measured: 3 ms instead of 0.02 ms per question word). One thread gives the same sums.
+    The libraries' controllers are kept and set directly: `ThreadpoolController.limit` reads
+    every library's full description first, 10 µs a question (more right after an encode).
     """
-    global _users, _limiter, _controller
+    global _users, _blas, _saved
     with _lock:
         if _users == 0:
-            if _controller is None:
+            if _blas is None:
                 from threadpoolctl import ThreadpoolController
 
-                _controller = ThreadpoolController()
-            _limiter = _controller.limit(limits=1, user_api="blas")
+                _blas = ThreadpoolController().select(user_api="blas").lib_controllers
+            _saved = [lib.get_num_threads() for lib in _blas]
+            for lib in _blas:
+                lib.set_num_threads(1)
         _users += 1
     try:
         yield
     finally:
         with _lock:
             _users -= 1
-            if _users == 0 and _limiter is not None:
-                _limiter.restore_original_limits()
-                _limiter = None
+            if _users == 0 and _blas is not None:
+                for lib, threads in zip(_blas, _saved, strict=True):
+                    lib.set_num_threads(threads)
