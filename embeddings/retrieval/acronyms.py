@@ -9,10 +9,10 @@ Telecommunications Authority) notify operators?", as capitals are read with thei
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 _RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|in|and|for|on|de)\s+)?[A-Z][\w'’-]*)+")
-_SMALL = frozenset({"of", "in", "and", "for", "on", "de"})
+_SMALL = frozenset({"of", "in", "and", "for", "on", "de", "the"})
 _LEADING = frozenset({"The", "A", "An", "In", "On", "By", "At", "For", "But", "And"})
 _ASKED = re.compile(r"\b[A-Za-z]{2,5}\b")
 
@@ -38,6 +38,18 @@ def acronyms(texts: Iterable[str]) -> dict[str, str]:
                         if 2 <= len(short) <= 5:
                             found.setdefault(short, {}).setdefault(phrase.casefold(), phrase)
     return {short: next(iter(p.values())) for short, p in found.items() if len(p) == 1}
+
+
+def abbreviates(words: Sequence[str], acronym: str) -> bool:
+    """Do these words spell the acronym: by their initials, with or without the small words
+    inside names ("Research in Motion": RIM), or by their capitals ("BlackBerry Messenger":
+    BBM)? The first word must be capitalised ("the chat app" spells nothing)."""
+    if not words or not words[0][:1].isupper():
+        return False
+    every = "".join(w[0] for w in words).upper()
+    initials = "".join(w[0] for w in words if w.lower() not in _SMALL).upper()
+    capitals = "".join(c for c in "".join(words) if c.isupper())
+    return acronym.upper() in (every, initials, capitals)
 
 
 def with_acronyms(

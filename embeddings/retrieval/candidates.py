@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embeddings.retrieval.acronyms import abbreviates
 from embeddings.retrieval.answer_types import (
     AnswerType,
     Role,
@@ -103,28 +104,11 @@ def _expands(text: str, acronym: str) -> bool:
     long passage costs no more than a scan."""
     short = acronym.upper()
     for match in re.finditer(rf"\({re.escape(short)}\)", text):
-        if _abbreviates(text[max(0, match.start() - 100) : match.start()].split(), short):
+        before = text[max(0, match.start() - 100) : match.start()].split()
+        if any(abbreviates(before[-k:], short) for k in range(1, min(len(before), 8) + 1)):
             return True
     for match in re.finditer(rf"\b{re.escape(short)}\s*[\[(]([^\])]{{1,100}})[\])]", text):
-        if _abbreviates(match[1].split(), short, whole=True):
-            return True
-    return False
-
-
-_SMALL_WORDS = frozenset({"of", "in", "and", "for", "on", "the", "de"})
-
-
-def _abbreviates(words: Sequence[str], acronym: str, *, whole: bool = False) -> bool:
-    """Do the last words (all of them, with ``whole``) spell the acronym: by their initials,
-    with or without the small words, or by their capitals ("BlackBerry Messenger": BBM)?"""
-    spans = [words] if whole else [words[-k:] for k in range(1, min(len(words), 8) + 1)]
-    for span in spans:
-        if not span or not span[0][:1].isupper():
-            continue
-        every = "".join(w[0] for w in span).upper()
-        initials = "".join(w[0] for w in span if w.lower() not in _SMALL_WORDS).upper()
-        capitals = "".join(c for c in "".join(span) if c.isupper())
-        if acronym in (every, initials, capitals):
+        if abbreviates(match[1].split(), short):
             return True
     return False
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from embeddings.retrieval.acronyms import abbreviates
 from embeddings.retrieval.chat import expand_shorthand
 from embeddings.retrieval.lexicon import Lexicon, Query
 from embeddings.retrieval.places import CAPITALS
@@ -52,7 +53,6 @@ def _wrapping(clause: str, lexicon: Lexicon) -> bool:
 
 
 _PARENTHESES = re.compile(r" \(([^()]{1,100})\)")
-_SMALL = frozenset({"of", "in", "and", "for", "on", "de", "the"})
 
 
 def insertions(question: str) -> tuple[str, dict[str, str]]:
@@ -68,7 +68,7 @@ def insertions(question: str) -> tuple[str, dict[str, str]]:
         before = question[at : match.start()].split()
         for n in (1, 2, 3):
             name = " ".join(before[-n:]) if len(before) >= n else ""
-            if name and (CAPITALS.get(name) == inside or _initials(inside) == name.upper()):
+            if name and (CAPITALS.get(name) == inside or abbreviates(inside.split(), name)):
                 spelt[name] = inside
                 kept.append(question[at : match.start()])
                 at = match.end()
@@ -84,16 +84,6 @@ def read_insertions(question: str) -> str:
     for name, inside in spelt.items():
         text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", inside.replace("\\", r"\\"), text)
     return text
-
-
-def _initials(phrase: str) -> str:
-    words = phrase.split()
-    every = "".join(w[0] for w in words)
-    return (
-        every.upper()
-        if len(words) > 1 and all(w[:1].isupper() or w in _SMALL for w in words)
-        else ""
-    )
 
 
 def words_differ(text: str, content: str) -> bool:
