@@ -3,8 +3,10 @@
 Each function reads one frozen `Corpus` (or plain arrays) and returns an array with one entry
 per candidate row: where the candidates come from (`candidates_in`), their best sentence
 (`best_sentences`), whether they spell out an acronym asked about (`defines`), whether they can
-supply the kind of answer asked for (`supplies`, `strict_type_gate`), their late-interaction
-score (`late_interaction`), and one number for the question itself (`focus_known`). The
+supply the kind of answer asked for (`supplies`: a count of what is counted; `fills_role`: the
+office asked about; `precise`: the day or time asked for; `strict_type_gate`), their
+late-interaction score (`late_interaction`), and one number for the question itself
+(`focus_known`). The
 features they become are listed in `retrieval/features.py`; `retrieval/searcher.py` weighs them.
 """
 
@@ -142,6 +144,26 @@ def supplies(
     return ok
 
 
+def _same_thing(
+    corpus: Corpus, counted: Sequence[str], term_vectors: Mapping[str, np.ndarray]
+) -> Callable[[str], bool]:
+    """Whether a passage's word names what the question counts: its embedding is within
+    `COUNTED_CLOSE` of a counted word's."""
+    asked = [v for t in counted if (v := corpus.terms.vector(t, term_vectors)) is not None]
+    if not asked:
+        return lambda word: False
+    table = np.stack(asked)
+    seen: dict[str, bool] = {}
+
+    def close(word: str) -> bool:
+        if word not in seen:
+            v = corpus.terms.vector(word, {})
+            seen[word] = v is not None and float((table @ v).max()) >= COUNTED_CLOSE
+        return seen[word]
+
+    return close
+
+
 @dataclass(frozen=True, slots=True)
 class Precise:
     """Which candidates hold the day, weekday or time of day a "when" question asks for
@@ -174,26 +196,6 @@ def precise(
     texts = (corpus.passages[int(r)].text for r in rows)
     holds = np.fromiter((bool(asked.pattern.search(t)) for t in texts), bool, len(rows))
     return Precise(holds, asked.strict)
-
-
-def _same_thing(
-    corpus: Corpus, counted: Sequence[str], term_vectors: Mapping[str, np.ndarray]
-) -> Callable[[str], bool]:
-    """Whether a passage's word names what the question counts: its embedding is within
-    `COUNTED_CLOSE` of a counted word's."""
-    asked = [v for t in counted if (v := corpus.terms.vector(t, term_vectors)) is not None]
-    if not asked:
-        return lambda word: False
-    table = np.stack(asked)
-    seen: dict[str, bool] = {}
-
-    def close(word: str) -> bool:
-        if word not in seen:
-            v = corpus.terms.vector(word, {})
-            seen[word] = v is not None and float((table @ v).max()) >= COUNTED_CLOSE
-        return seen[word]
-
-    return close
 
 
 def fills_role(
