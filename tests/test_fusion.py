@@ -112,6 +112,28 @@ def test_a_question_whose_every_word_is_in_a_passage_is_on_topic(tmp_path: Path)
     assert not lib.ask("How much did Secusmart pay for the harbour office?").answered
 
 
+class GeneralWords(HashEncoder):
+    """A hashing encoder whose tokenizer knows the everyday words of TEXT, not its names."""
+
+    @property
+    def dictionary(self) -> frozenset[str]:
+        return frozenset(
+            "the a ferry service said today statement small maker office staff".split()
+        )
+
+
+def test_a_literal_match_needs_a_word_specific_to_the_story(tmp_path: Path) -> None:
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "story.txt").write_text(TEXT, "utf-8")
+    lib, _ = build_library(
+        tmp_path / "s", tmp_path / "i", GeneralWords(dim=256), options=SearchOptions(min_score=0.45)
+    )
+    assert lib.ask("Secusmart").answered  # a name: on topic wherever it is used
+    assert lib.ask("harbour office").answered  # not an everyday word to this tokenizer
+    assert not lib.ask("how are you today?").answered  # "today" is in any text
+    assert not lib.ask("said a statement").answered
+
+
 class CountingEncoder(HashEncoder):
     """Records the texts of every encode call."""
 

@@ -118,3 +118,16 @@ def test_a_misspelt_stand_for_is_still_an_idiom() -> None:
     query = lexicon.query("What does BES stnad for?")
     assert query.terms == ("bes",) and query.corrected == (("stnad", "stand"),)
     assert lexicon.query("their stnad on privacy").terms == ("stand", "privacy")
+
+
+def test_specific_words_are_names_numbers_and_words_outside_the_dictionary() -> None:
+    lexicon = Lexicon(
+        ["Secusmart said today that it bought 5000 radios.", "The firm in Waterloo said so."],
+        dictionary=frozenset({"said", "today", "bought", "radios", "firm", "waterloo"}),
+    )
+    assert lexicon.specific("secusmart")  # outside the dictionary
+    assert lexicon.specific("waterloo")  # a name the sources write, though a dictionary word
+    assert lexicon.specific("5000")
+    assert not lexicon.specific("today")
+    assert not lexicon.specific("radios")
+    assert Lexicon(["Anything today."]).specific("today")  # no dictionary: every word is

@@ -128,6 +128,18 @@ class Lexicon:
         misspelling the corrector could not mend is neither; with no dictionary, all are."""
         return not self._dictionary or term in self._dictionary or term in self.idf
 
+    def specific(self, term: str) -> bool:
+        """Does ``term`` pick out this story rather than any text: a name the sources write, a
+        number, or a word outside the encoder's general vocabulary ("secusmart", "bes")?
+        "today" or "needed" is in every kind of text, so a passage using it says nothing about
+        whether the passage is on topic. With no dictionary, every word is."""
+        return (
+            not self._dictionary
+            or term in self.names
+            or term not in self._dictionary
+            or any(ch.isdigit() for ch in term)
+        )
+
     def mentions(self, name: str) -> bool:
         """Do the sources use this word, a form of it ("pakistani" for "pakistan", "canadian"
         for "canada": `name_forms`), or write it short with a period ("Ont." for "ontario")?

@@ -368,8 +368,14 @@ class Searcher:
         )
         confidence = np.maximum(passage_sims[:, 0], raw_sentence)
         # A passage that uses every word of the question is on topic even when the question
-        # embeds poorly: a bare name like "OpenMedia" sits below the dense floor.
-        literal = np.all(matched >= 1.0, axis=1) if terms else np.zeros(len(rows), dtype=bool)
+        # embeds poorly: a bare name like "OpenMedia" sits below the dense floor. Only when one
+        # of the words is specific to the story: small talk ("how are you today?") uses words
+        # that any text has.
+        literal = (
+            np.all(matched >= 1.0, axis=1)
+            if any(c.lexicon.specific(t) for t in terms)
+            else np.zeros(len(rows), dtype=bool)
+        )
         confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
         exact = precise(c, kind, question, rows)  # a day, a weekday or a time of day
         if exact is not None:
