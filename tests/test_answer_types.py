@@ -1,6 +1,12 @@
 import pytest
 
-from embeddings.retrieval.answer_types import AnswerType, asked_type, counted_words, supplies
+from embeddings.retrieval.answer_types import (
+    AnswerType,
+    asked_type,
+    counted_words,
+    office_names,
+    supplies,
+)
 
 
 @pytest.mark.parametrize(
@@ -178,3 +184,10 @@ def test_an_acronym_is_spelt_out_before_it_or_in_brackets_after_it() -> None:
     assert _expands("BES (BlackBerry Enterprise Server) users", "BES")
     assert _expands("then RIM (Research in Motion)", "RIM")
     assert not _expands("we run our servers (BES)", "BES")  # no words spell it
+
+
+def test_an_office_has_its_other_names_and_a_plural_is_read_as_one() -> None:
+    assert office_names("boss")[0] == "boss"
+    assert "chief" in office_names("boss")
+    assert office_names("ministers") == ("minister",)
+    assert office_names("handset") == ()

@@ -10,6 +10,7 @@ DOCUMENTS = [
     "Marty Beard, a Canadian, wrote on Nov. 30 that the company will close on Dec. 30.",
     "Pakistani officials and the Pakistan Telecommunications Authority gave no comment.",
     "Saudi Arabia threatened a ban too, the company said in a blog post.",
+    "The company's chief operating officer said the ban covers handset users too.",
 ]
 
 
@@ -29,6 +30,14 @@ def lexicon() -> Lexicon:
         ("What is the population of Tokyo (Japan)?", "Tokyo"),  # as typed, not its country
         ("What is the population of Karachi?", "Karachi"),
         ("Is WhatsApp also leaving Pakistan?", "WhatsApp"),
+        # an office the sources never use under any name, as typed
+        (
+            "What did Pakistan's interior minister say about the ban?",
+            "Pakistan's interior minister",
+        ),
+        ("Did the prime minister comment?", "the prime minister"),
+        ("so did any ministers react to the ban", "any ministers"),
+        ("Why did the president of Pakistan order it?", "the president"),
     ],
 )
 def test_a_subject_the_sources_never_name_is_found(
@@ -52,6 +61,11 @@ def test_a_subject_the_sources_never_name_is_found(
         "What did Mr. Beard say about the ban?",  # an honorific, then a name they use
         "What did Ottawa say about the ban?",  # a capital of a country they name
         "What did Riyadh (Saudi Arabia) say?",
+        "What did the company boss say about the ban?",  # "chief": another name of the office
+        "What did the officer say?",
+        "Did the ban cover handset owners?",  # owners of phones, not of a company
+        "What did the general public think of the ban?",
+        "What did the users say to the minister?",  # the office is not the subject
     ],
 )
 def test_a_subject_the_sources_name_or_no_name_passes(lexicon: Lexicon, question: str) -> None:

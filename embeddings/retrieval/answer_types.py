@@ -287,6 +287,16 @@ rights activist quoted") is a paraphrase of whatever the sources call the person
 to the ranking. General English, like the capitals table."""
 
 
+def office_names(word: str) -> tuple[str, ...]:
+    """The names of the office ``word`` names, itself first ("boss": "boss", "head", "chief", …;
+    a plural as its singular), or () when it names none. ``word`` is in lower case."""
+    if word not in _OFFICES and word.endswith("s"):
+        word = word[:-1]
+    if word not in _OFFICES:
+        return ()
+    return (word, *(name for name in _OFFICES[word] if name != word))
+
+
 def asked_role(question: str) -> Role | None:
     """The office a "who" question asks about, if it asks about one (see `Role`). A name the
     search spelt out is read as spelt out: the sources use that form."""

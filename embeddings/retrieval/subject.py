@@ -7,7 +7,10 @@ passage about a ban.
 
 The subject is read without a tagger, from where English questions put it: after the
 auxiliary ("what did X say", "when was X founded", "did X comment") and after "of" in "what is
-the … of X". Only capitalised words count as names there: lower-case chat gives no reliable cue
+the … of X". An office there ("what did Pakistan's interior minister say", "did the PTA
+chairman comment") is known when the sources use it or one of its other names ("boss" for
+"chief"); the offices are the general-English table of `answer_types`. Only capitalised words
+count as names there: lower-case chat gives no reliable cue
 ("handset" and "watchdog" are real words that the encoder's vocabulary lacks), and a word in
 capitals throughout is a name only when short ("PTA", not "DEADLINE"). A name is known when the
 sources use it or a form of it (`Lexicon.mentions`), when it is a misspelling of one of their
@@ -22,6 +25,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
+from embeddings.retrieval.answer_types import office_names
 from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form
 from embeddings.retrieval.places import CAPITALS
 from embeddings.retrieval.query import insertions
@@ -37,6 +41,12 @@ _OF = re.compile(
     r"(?:[\w'-]+\s+){0,2}?[\w'-]+?\s+of\s+((?:[\w'.-]+\s*){1,3})(?:[?.!,;]|$)",
     re.I,
 )
+_HOLDER = re.compile(rf"\b{_AUXILIARY}\s+((?:[\w'.&-]+\s+){{0,5}}?)([\w-]+)(?=[\s'’?.!,;]|$)", re.I)
+"""An auxiliary, then up to six words: the subject of "did Pakistan's IT minister say…"."""
+_SUBJECT_ENDS = frozenset("about on to in for with at from by after before over when that".split())
+_NOT_ONLY_OFFICES = frozenset({"owner", "general", "chair"})
+"""Office words that more often name something else: "handset owners", "the general public",
+"the chair of a meeting"."""
 _TITLES = frozenset("mr mrs ms miss dr prof sir dame lord lady sen gen col gov rep rev".split())
 """Honorifics before a name ("What did Mr. Beard say?"): the name is what follows."""
 LONGEST_ACRONYM = 5
@@ -61,6 +71,24 @@ def unknown_subject(question: str, lexicon: Lexicon) -> str | None:
         names = _leading_names(match[1].split())
         if any(not _known(name, spelt.get(name), lexicon) for name in names):
             return " ".join(names)  # the whole name as typed: "Saudi Telecom", not "Telecom"
+    return _unknown_office(text, lexicon)
+
+
+def _unknown_office(text: str, lexicon: Lexicon) -> str | None:
+    """The subject as typed ("Pakistan's interior minister") when it holds an office that the
+    sources never use under any of its names; None otherwise."""
+    for match in re.finditer(r"\b" + _AUXILIARY + r"\s+", text, re.I):
+        words: list[str] = []
+        for word in text[match.end() :].split()[:6]:
+            form = content_form(word.strip("?.!,;:"))
+            if form in _SUBJECT_ENDS:
+                break
+            words.append(word.strip("?.!,;:"))
+            names = office_names(form)
+            if names and form not in _NOT_ONLY_OFFICES and names[0] not in _NOT_ONLY_OFFICES:
+                if not any(lexicon.mentions(name) for name in names):
+                    return " ".join(words)
+                break
     return None
 
 
