@@ -52,6 +52,7 @@ from embeddings.retrieval.lexicon import Lexicon
 from embeddings.retrieval.multi import ask_split
 from embeddings.retrieval.searcher import Searcher
 from embeddings.retrieval.snapshot import Corpus, group_rows, supplied_types
+from embeddings.retrieval.speech import speakers
 from embeddings.store.index import IndexItem, VectorIndex, read_manifest, sync_index
 from embeddings.store.tokens import sync_tokens
 from embeddings.text import searchable
@@ -263,6 +264,7 @@ def build_library(
         fluent=fluent,
         fluent_twins=twins,
         acronyms=acronyms([p.text for p in passages]),
+        speakers=speakers(p.text for p in passages),
         passage_tokens=passage_tokens,
         duplicates=duplicate_groups(
             indexes["passages"].vectors,

@@ -107,6 +107,9 @@ class Answer:
     unmentioned: str = ""
     """When unanswered because the question is about a name the sources never use ("Nokia"),
     that name as typed, so the reply can say why; "" otherwise."""
+    unquoted: str = ""
+    """When unanswered because the question asks what someone said and the sources name them
+    but never quote them ("What did Apple say?"), that name as typed; "" otherwise."""
 
     @property
     def answered(self) -> bool:
@@ -120,8 +123,9 @@ class Answer:
             {("score" if key == "confidence" else key): value for key, value in excerpt.items()}
             for excerpt in out["excerpts"]
         ]
-        if not self.unmentioned:
-            del out["unmentioned"]  # only when it says why
+        for reason in ("unmentioned", "unquoted"):
+            if not out[reason]:
+                del out[reason]  # only when it says why
         return out
 
 

@@ -143,6 +143,16 @@ def test_the_search_abstains_on_an_unknown_subject_and_says_why(
     assert why.decided_by == "unknown subject"
 
 
+def test_the_search_abstains_on_someone_the_sources_never_quote(
+    sources: Path, tmp_path: Path
+) -> None:
+    library, _ = build(sources, tmp_path / "index")
+    [(answer, why)] = library.searcher.explain_many(["What did Ruth Moss say about the tower?"])
+    assert not answer.answered and answer.unquoted == "Ruth Moss"
+    assert why.decided_by == "never quoted"
+    assert library.ask("Who is the new keeper on Gull Rock?").answered  # named, not quoted
+
+
 def test_a_day_asked_for_is_not_answered_by_a_month(sources: Path, tmp_path: Path) -> None:
     (sources / "delta.txt").write_text(
         "Museum Works\n\nThe town museum will reopen to visitors in June, the council said.",

@@ -63,6 +63,13 @@ def test_not_found_names_what_the_sources_never_mention() -> None:
     assert "<blockquote>" not in out
 
 
+def test_not_found_names_who_the_sources_never_quote() -> None:
+    text = render_text(Answer("What did Apple say?", unquoted="Apple"))
+    assert text.startswith("The sources mention Apple but never quote them,")
+    assert Answer("What did Apple say?", unquoted="Apple").to_dict()["unquoted"] == "Apple"
+    assert "unquoted" not in Answer("Who won the cup?").to_dict()
+
+
 def test_html_has_blockquote_bold_highlight_and_linked_citation() -> None:
     out = render_html(answer(excerpt(also_in=(AlsoIn("001", "Reuters", 2),))))
     assert out.startswith("<blockquote>BlackBerry was given till November 30 to comply. <b>")

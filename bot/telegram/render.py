@@ -26,6 +26,10 @@ UNMENTIONED = (
     "The sources never mention {name}, so there is nothing to quote. "
     "See /sources for what they cover."
 )
+UNQUOTED = (
+    "The sources mention {name} but never quote them, so there is nothing to quote. "
+    "See /sources for what they cover."
+)
 TOO_LONG = "The passage that answers this is too long to quote here."
 ELLIPSIS = "…"
 _MAX_TITLE = 200
@@ -65,8 +69,12 @@ def render_text(answer: Answer, *, mark: tuple[str, str] = ("", "")) -> str:
 
 def not_found(answer: Answer) -> str:
     """Why an unanswered question gets no quote, as plain text: the name the sources never
-    mention when that is the reason, or the general reply."""
-    return UNMENTIONED.format(name=answer.unmentioned) if answer.unmentioned else NOT_FOUND
+    mention or never quote when that is the reason, or the general reply."""
+    if answer.unmentioned:
+        return UNMENTIONED.format(name=answer.unmentioned)
+    if answer.unquoted:
+        return UNQUOTED.format(name=answer.unquoted)
+    return NOT_FOUND
 
 
 def _excerpt_text(excerpt: Excerpt, mark: tuple[str, str]) -> str:

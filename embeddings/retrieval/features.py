@@ -135,8 +135,8 @@ class Explanation:
     ranking: Ranking
     decided_by: str
     """"answered", or the gate that abstained: "answer type" (no candidate supplies the kind of
-    answer the question insists on), "off-topic floor", "unknown subject", "answerability",
-    "e5 floor"."""
+    answer the question insists on), "off-topic floor", "unknown subject", "never quoted",
+    "answerability", "e5 floor"."""
     answered: bool
     encodes: int = 1
     """The question's encodes: 2 when the cascade embedded its content words too."""

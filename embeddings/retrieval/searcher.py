@@ -45,6 +45,7 @@ from embeddings.retrieval.multilingual import E5_MIN_SCORE, Multilingual, e5_sim
 from embeddings.retrieval.places import with_countries
 from embeddings.retrieval.query import core, dense_text, words_differ
 from embeddings.retrieval.snapshot import Corpus, Scored
+from embeddings.retrieval.speech import silent_speaker
 from embeddings.retrieval.subject import unknown_subject
 from embeddings.retrieval.threads import one_blas_thread
 from embeddings.text import searchable
@@ -278,6 +279,9 @@ class Searcher:
         if (name := unknown_subject(question, self.corpus.lexicon)) is not None:
             why = Explanation("en", ranked, "unknown subject", False, encodes)
             return Answer(asked, unmentioned=name), why
+        if silent := silent_speaker(question, self.corpus.lexicon, self.corpus.speakers):
+            why = Explanation("en", ranked, "never quoted", False, encodes)
+            return Answer(asked, unquoted=silent), why
         if not self.gate.passes(ranked.candidate(0)):
             return Answer(asked), Explanation("en", ranked, "answerability", False, encodes)
         best = float(ranked.score[0])

@@ -52,6 +52,9 @@ class Corpus:
     acronyms: Mapping[str, str] = field(default_factory=dict)
     """Acronyms the sources spell out ("PTA" → "Pakistan Telecommunications Authority"),
     `embeddings/retrieval/acronyms.py`."""
+    speakers: frozenset[str] = frozenset()
+    """Names the sources put beside a verb of saying ("beard", "openmedia"),
+    `embeddings/retrieval/speech.py`."""
     passage_tokens: Sequence[np.ndarray] | None = None
     """Per passage row, its MiniLM token states (unit rows: float32 in memory, or float16 mapped
     from disk for a large store) for late interaction, when the encoder gives them

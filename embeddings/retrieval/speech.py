@@ -1,0 +1,98 @@
+"""Who the sources quote, and questions that ask what someone said.
+
+"What did Apple say about Pakistan's demand?" asks for words of Apple's. The articles name Apple
+("ceding the smartphone crown to Google Android and Apple") but never quote it, so no passage
+can answer, however close the rest of the question comes. At build time every name standing
+beside a verb of saying in the sources ("Beard said", "said Laura Tribe", "according to the
+company", "India cited public safety", "the PTA notified operators") is a speaker; a question
+asking what a name said, when that name is never a speaker, is not answered. General English:
+the verbs of saying are a fixed list, like the offices of `answer_types`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+
+from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form
+
+_SAYING = (
+    r"say|says|said|saying|tell|tells|told|state|states|stated|announce|announces|announced|"
+    r"write|writes|wrote|written|add|adds|added|explain|explains|explained|note|notes|noted|"
+    r"claim|claims|claimed|argue|argues|argued|comment|comments|commented|respond|responds|"
+    r"responded|reply|replies|replied|warn|warns|warned|insist|insists|insisted|reveal|"
+    r"reveals|revealed|confirm|confirms|confirmed|deny|denies|denied|cite|cites|cited|affirm|"
+    r"affirms|affirmed|reiterate|reiterates|reiterated|notify|notifies|notified|inform|"
+    r"informs|informed|pledge|pledges|pledged|declare|declares|declared|express|expresses|"
+    r"expressed|acknowledge|acknowledges|acknowledged|threaten|threatens|threatened|demand|"
+    r"demands|demanded|ask|asks|asked|call|calls|called|urge|urges|urged|accuse|accuses|"
+    r"accused|blame|blames|blamed|praise|praises|praised|criticise|criticised|criticize|"
+    r"criticized|welcome|welcomes|welcomed|react|reacts|reacted|statement|statements|"
+    r"blog|spokesperson|spokesman|spokeswoman|quoted|according"
+)
+_SAYING_WORD = re.compile(rf"\b(?:{_SAYING})\b", re.I)
+_WORD = re.compile(r"[\w'’.-]+")
+BEFORE = 15
+"""Words before a verb of saying that may hold its speaker, with a description between them
+("Laura Tribe, a digital rights expert with the OpenMedia advocacy group, said")."""
+AFTER = 4
+"""Words after it ("said Marty Beard", "according to the company")."""
+
+_ASKED_SAYING = (
+    r"say|said|tell|told|state|stated|announce|announced|write|wrote|explain|explained|claim|"
+    r"claimed|argue|argued|comment|commented|respond|responded|reply|replied|react|reacted|"
+    r"mention|mentioned|think|thought|feel|felt|make\s+of|speak|spoke|weigh\s+in|"
+    r"issue\s+a\s+statement|make\s+a\s+statement"
+)
+"""What a question asks someone to have said; not "called" ("what was it called") nor
+"demanded" (a demand is often reported without a verb of saying)."""
+_ASKS = re.compile(
+    r"\b(?:what|how)\s+(?:did|does|do|has|have|had|will|would)\s+(?:the\s+)?"
+    r"((?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+"
+    rf"(?:{_ASKED_SAYING})\b"
+    r"|\b(?:did|has|have|had|was|were)\s+(?:the\s+)?((?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+"
+    rf"(?:{_ASKED_SAYING})\b",
+    re.I,
+)
+
+
+def speakers(documents: Iterable[str]) -> frozenset[str]:
+    """The names (content forms of capitalised words) the documents put beside a verb of
+    saying: within `BEFORE` words before it or `AFTER` after it, in the same sentence."""
+    found: set[str] = set()
+    for text in documents:
+        for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+            words = _WORD.findall(sentence)
+            for i, word in enumerate(words):
+                if not _SAYING_WORD.fullmatch(word.strip(".")):
+                    continue
+                for near in words[max(0, i - BEFORE) : i + 1 + AFTER]:
+                    if near[:1].isupper():
+                        found.add(content_form(near.strip(".")))
+    return frozenset(found)
+
+
+def silent_speaker(question: str, lexicon: Lexicon, speaking: Collection[str]) -> str:
+    """The name as typed when the question asks what it said and the sources name it but
+    never as a speaker (``speaking``: `speakers` of the sources); "" otherwise. A name the
+    sources never use is `subject.py`'s to report."""
+    asked = asked_speaker(question)
+    forms = [_form(word) for word in asked]
+    if not forms or any(form in speaking or not lexicon.mentions(form) for form in forms):
+        return ""
+    return " ".join(asked)
+
+
+def asked_speaker(question: str) -> list[str]:
+    """The name whose words the question asks for, as typed word by word (["Apple"] of "What
+    did Apple say about the ban?"); [] when it asks for no one's words or names no one (lower
+    case, "they")."""
+    match = _ASKS.search(question.replace("’", "'"))
+    if match is None:
+        return []
+    subject = (match[1] or match[2] or "").split()
+    return [w.strip(".?!,;:") for w in subject if w[:1].isupper() and _form(w) not in STOPWORDS]
+
+
+def _form(word: str) -> str:
+    return content_form(word.strip(".?!,;:"))

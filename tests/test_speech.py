@@ -1,0 +1,50 @@
+"""A question asking what someone said, when the sources name them but never quote them."""
+
+import pytest
+
+from embeddings.retrieval.lexicon import Lexicon
+from embeddings.retrieval.speech import asked_speaker, silent_speaker, speakers
+
+DOCUMENTS = [
+    "Laura Tribe, a digital rights expert with the OpenMedia advocacy group, said it was good.",
+    "After ceding the smartphone crown to Google Android and Apple, the company moved on.",
+    "India cited public safety. The company will leave, according to Marty Beard.",
+    "The regulator notified operators in July.",
+]
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon(DOCUMENTS)
+
+
+def test_speakers_are_names_beside_a_verb_of_saying() -> None:
+    found = speakers(DOCUMENTS)
+    assert {"laura", "tribe", "openmedia", "india", "marty", "beard"} <= found
+    assert not {"apple", "google", "android"} & found  # named, but no one quotes them
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("What did Apple say about the ban?", ["Apple"]),
+        ("did Google Android comment on it?", ["Google", "Android"]),
+        ("How did India react?", ["India"]),
+        ("What did the OpenMedia expert say?", ["OpenMedia"]),
+        ("What did they say about it?", []),  # no name
+        ("what did apple say", []),  # lower case: no cue that it is a name
+        ("What was Apple called in 2010?", []),  # not a question about words said
+        ("What did Apple demand?", []),  # a demand is often reported without a verb of saying
+    ],
+)
+def test_the_name_whose_words_are_asked_for(question: str, name: list[str]) -> None:
+    assert asked_speaker(question) == name
+
+
+def test_a_name_never_quoted_is_reported_as_typed(lexicon: Lexicon) -> None:
+    quoted = speakers(DOCUMENTS)
+    assert silent_speaker("What did Apple say about the ban?", lexicon, quoted) == "Apple"
+    assert silent_speaker("What did Laura Tribe say?", lexicon, quoted) == ""
+    assert silent_speaker("What did Beard say about July?", lexicon, quoted) == ""
+    # a name the sources never use is the unknown subject's to report, not this
+    assert silent_speaker("What did Nokia say?", lexicon, quoted) == ""
