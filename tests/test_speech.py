@@ -46,5 +46,6 @@ def test_a_name_never_quoted_is_reported_as_typed(lexicon: Lexicon) -> None:
     assert silent_speaker("What did Apple say about the ban?", lexicon, quoted) == "Apple"
     assert silent_speaker("What did Laura Tribe say?", lexicon, quoted) == ""
     assert silent_speaker("What did Beard say about July?", lexicon, quoted) == ""
+    assert silent_speaker("Why did Indie say it needed access?", lexicon, quoted) == ""  # India
     # a name the sources never use is the unknown subject's to report, not this
     assert silent_speaker("What did Nokia say?", lexicon, quoted) == ""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form
+from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form, name_forms
 
 _SAYING = (
     r"say|says|said|saying|tell|tells|told|state|states|stated|announce|announces|announced|"
@@ -78,9 +78,15 @@ def silent_speaker(question: str, lexicon: Lexicon, speaking: Collection[str]) -
     sources never use is `subject.py`'s to report."""
     asked = asked_speaker(question)
     forms = [_form(word) for word in asked]
-    if not forms or any(form in speaking or not lexicon.mentions(form) for form in forms):
+    if not forms or any(_speaks(form, speaking) or not lexicon.mentions(form) for form in forms):
         return ""
     return " ".join(asked)
+
+
+def _speaks(form: str, speaking: Collection[str]) -> bool:
+    """Is the name a speaker in any form the lexicon reads as the same name ("indian", or the
+    misspelt "indie", for "india")?"""
+    return form in speaking or any(other in speaking for other in name_forms(form))
 
 
 def asked_speaker(question: str) -> list[str]:
