@@ -13,11 +13,6 @@ DOCUMENTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def lexicon() -> Lexicon:
-    return Lexicon(DOCUMENTS)
-
-
 def test_speakers_are_names_beside_a_verb_of_saying() -> None:
     found = speakers(DOCUMENTS)
     assert {"laura", "tribe", "openmedia", "india", "marty", "beard"} <= found
@@ -41,11 +36,13 @@ def test_the_name_whose_words_are_asked_for(question: str, name: list[str]) -> N
     assert asked_speaker(question) == name
 
 
-def test_a_name_never_quoted_is_reported_as_typed(lexicon: Lexicon) -> None:
+def test_a_name_never_quoted_is_reported_as_typed() -> None:
+    lexicon = Lexicon([*DOCUMENTS, "Indie music is not the story."])  # the sources use "indie"
     quoted = speakers(DOCUMENTS)
     assert silent_speaker("What did Apple say about the ban?", lexicon, quoted) == "Apple"
     assert silent_speaker("What did Laura Tribe say?", lexicon, quoted) == ""
     assert silent_speaker("What did Beard say about July?", lexicon, quoted) == ""
     assert silent_speaker("Why did Indie say it needed access?", lexicon, quoted) == ""  # India
+    assert silent_speaker("Why did Indian officials say so?", lexicon, quoted) == ""
     # a name the sources never use is the unknown subject's to report, not this
     assert silent_speaker("What did Nokia say?", lexicon, quoted) == ""

@@ -11,10 +11,12 @@ the verbs of saying are a fixed list, like the offices of `answer_types`.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Collection, Iterable
 
 from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form, name_forms
+from embeddings.retrieval.subject import MISSPELT
 
 _SAYING = (
     r"say|says|said|saying|tell|tells|told|state|states|stated|announce|announces|announced|"
@@ -84,9 +86,12 @@ def silent_speaker(question: str, lexicon: Lexicon, speaking: Collection[str]) -
 
 
 def _speaks(form: str, speaking: Collection[str]) -> bool:
-    """Is the name a speaker in any form the lexicon reads as the same name ("indian", or the
-    misspelt "indie", for "india")?"""
-    return form in speaking or any(other in speaking for other in name_forms(form))
+    """Is the name a speaker under any form of it ("indian" for "india") or misspelt ("indie":
+    difflib's ratio at least `MISSPELT`, the first letter kept, as for unknown subjects)?"""
+    if form in speaking or any(other in speaking for other in name_forms(form)):
+        return True
+    near = [name for name in speaking if name[:1] == form[:1]]
+    return bool(difflib.get_close_matches(form, near, n=1, cutoff=MISSPELT))
 
 
 def asked_speaker(question: str) -> list[str]:
