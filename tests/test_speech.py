@@ -27,7 +27,7 @@ def test_speakers_are_names_beside_a_verb_of_saying() -> None:
         ("How did India react?", ["India"]),
         ("What did the OpenMedia expert say?", ["OpenMedia"]),
         ("What did they say about it?", []),  # no name
-        ("what did apple say", []),  # lower case: no cue that it is a name
+        ("what did apple say", []),  # lower case: no cue that it is a name, unless…
         ("What was Apple called in 2010?", []),  # not a question about words said
         ("What did Apple demand?", []),  # a demand is often reported without a verb of saying
     ],
@@ -36,10 +36,16 @@ def test_the_name_whose_words_are_asked_for(question: str, name: list[str]) -> N
     assert asked_speaker(question) == name
 
 
+def test_a_word_the_sources_always_capitalise_is_a_name_in_lower_case_too() -> None:
+    assert asked_speaker("what did apple say", names={"apple"}) == ["apple"]
+    assert asked_speaker("what did the users say", names={"apple"}) == []
+
+
 def test_a_name_never_quoted_is_reported_as_typed() -> None:
     lexicon = Lexicon([*DOCUMENTS, "Indie music is not the story."])  # the sources use "indie"
     quoted = speakers(DOCUMENTS)
     assert silent_speaker("What did Apple say about the ban?", lexicon, quoted) == "Apple"
+    assert silent_speaker("lol what did google say", lexicon, quoted) == "google"
     assert silent_speaker("What did Laura Tribe say?", lexicon, quoted) == ""
     assert silent_speaker("What did Beard say about July?", lexicon, quoted) == ""
     assert silent_speaker("Why did Indie say it needed access?", lexicon, quoted) == ""  # India

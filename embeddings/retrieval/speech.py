@@ -78,7 +78,7 @@ def silent_speaker(question: str, lexicon: Lexicon, speaking: Collection[str]) -
     """The name as typed when the question asks what it said and the sources name it but
     never as a speaker (``speaking``: `speakers` of the sources); "" otherwise. A name the
     sources never use is `subject.py`'s to report."""
-    asked = asked_speaker(question)
+    asked = asked_speaker(question, lexicon.names)
     forms = [_form(word) for word in asked]
     if not forms or any(_speaks(form, speaking) or not lexicon.mentions(form) for form in forms):
         return ""
@@ -94,15 +94,20 @@ def _speaks(form: str, speaking: Collection[str]) -> bool:
     return bool(difflib.get_close_matches(form, near, n=1, cutoff=MISSPELT))
 
 
-def asked_speaker(question: str) -> list[str]:
+def asked_speaker(question: str, names: Collection[str] = ()) -> list[str]:
     """The name whose words the question asks for, as typed word by word (["Apple"] of "What
-    did Apple say about the ban?"); [] when it asks for no one's words or names no one (lower
-    case, "they")."""
+    did Apple say about the ban?"); [] when it asks for no one's words or names no one
+    ("they"). A word in lower case is a name only when it is one of ``names``, the words the
+    sources always capitalise ("what did snowden say"): chat drops capitals."""
     match = _ASKS.search(question.replace("’", "'"))
     if match is None:
         return []
     subject = (match[1] or match[2] or "").split()
-    return [w.strip(".?!,;:") for w in subject if w[:1].isupper() and _form(w) not in STOPWORDS]
+    return [
+        w.strip(".?!,;:")
+        for w in subject
+        if (w[:1].isupper() or _form(w) in names) and _form(w) not in STOPWORDS
+    ]
 
 
 def _form(word: str) -> str:
