@@ -11,6 +11,7 @@ from embeddings.evaluation.calibrate import OPEN_GATE
 from embeddings.evaluation.explain import explain_text
 from embeddings.library import IndexedLibrary, build_library
 from embeddings.retrieval.answer_types import AnswerType
+from embeddings.retrieval.everyday import EVERYDAY
 from embeddings.retrieval.features import Ranking, minmax
 from embeddings.retrieval.gate import GATE_FEATURES, GateModel, fit
 from embeddings.retrieval.language import asked_type_other, detect
@@ -40,6 +41,8 @@ About 5,000 companies in the country use the enterprise servers, the company sai
         ("Quand BlackBerry quitte-t-il le Pakistan ?", False),
         ("Wann verlässt BlackBerry Pakistan und warum?", False),
         ("ब्लैकबेरी पाकिस्तान कब छोड़ेगा?", False),
+        ("¿Qué tiempo hace hoy en Lahore?", False),  # "¿" and "en" are Spanish
+        ("Is BlackBerry leaving en masse?", True),
     ],
 )
 def test_language_is_told_by_script_and_function_words(text: str, english: bool) -> None:
@@ -119,10 +122,26 @@ def test_a_question_that_is_not_english_is_ranked_by_the_multilingual_encoder(
     question = "Marty Beard ne blog post mein kya likha tha?"
     answer, why = with_e5.searcher.explain_many([question])[0]
     assert why.language == "ur-Latn"
-    assert multilingual.queries == [question]
+    assert multilingual.queries[0] == question  # then, once, the everyday questions
+    assert set(multilingual.queries[1:]) == set(EVERYDAY)
     assert set(why.ranking.features) >= {"e5", "shared", "type_ok"}
     assert "coverage" not in why.ranking.features  # the English-only steps are skipped
     assert answer.excerpts and answer.excerpts[0].paragraph == 3
+
+
+def test_a_question_in_another_language_nearer_to_everyday_talk_is_off_topic(
+    libraries: tuple[IndexedLibrary, IndexedLibrary, HashQueryEncoder],
+) -> None:
+    with_e5, _, multilingual = libraries
+    with_e5.searcher.e5_min_score = -1.0  # no floor: only the everyday questions decide
+    question = "¿Va a llover este fin de semana? rain weekend"
+    answer, why = with_e5.searcher.explain_many([question])[0]
+    assert why.language != "en"
+    assert not answer.answered and why.decided_by == "everyday"
+    assert why.ranking.question_features["everyday"] > 0.15  # shares "rain weekend"
+    story = with_e5.searcher.explain_many(["Marty Beard ne blog post mein kya likha tha?"])[0]
+    assert story[0].answered
+    assert multilingual.queries.count(EVERYDAY[0]) == 1  # encoded once for the encoder
 
 
 def test_english_questions_never_pay_for_the_multilingual_encoder(

@@ -136,7 +136,8 @@ class Explanation:
     decided_by: str
     """"answered", or the gate that abstained: "answer type" (no candidate supplies the kind of
     answer the question insists on), "off-topic floor", "unknown subject", "never quoted",
-    "answerability", "e5 floor"."""
+    "answerability", "e5 floor", "everyday" (a question that is not English and is nearer to
+    an everyday question than to the sources: `retrieval/everyday.py`)."""
     answered: bool
     encodes: int = 1
     """The question's encodes: 2 when the cascade embedded its content words too."""

@@ -37,10 +37,10 @@ _OTHER_WORDS = {
     chahta chahti chahte sakta sakti sirf abhi""",
     "es": """qué que cuándo cuando dónde donde quién quien quiénes cuál cual cuáles cómo como
     cuánto cuántos cuántas por porqué el la los las un una unos de del al es son fue fueron era
-    está están y o pero con sin para sobre se su sus lo le""",
+    está están y o pero con sin para sobre se su sus lo le en hay hoy hace muy más este esta""",
     "fr": """quoi quand où qui quel quelle quels quelles comment combien pourquoi le la les un une
     des du de au aux est sont était ont a et ou mais avec sans pour sur dans ce cette ces
-    son sa ses leur il elle ils elles qu que chez veut""",
+    son sa ses leur il elle ils elles qu que chez veut en je nous vous pas""",
     "de": """was wann wo wer wen wem wessen welche welcher welches welchen wie warum wieso weshalb
     der die das den dem des ein eine einen einem ist sind war waren hat haben wird werden
     und oder aber mit ohne für über auf im zu von nach sich nicht""",
@@ -96,6 +96,8 @@ def detect(text: str) -> Language:
     english = sum(t in _ENGLISH_WORDS for t in tokens)
     votes: dict[str, int] = {}
     foreign = 0
+    if "¿" in text or "¡" in text:  # Spanish opens a question or an exclamation with them
+        foreign, votes["es"] = 1, 1
     for token in tokens:
         codes = _OTHER_INDEX.get(token, ())
         # A word with a diacritic ("cuándo", "über") is foreign evidence too: English has none.

@@ -24,6 +24,7 @@ from embeddings.retrieval.candidates import (
     strict_type_gate,
     supplies,
 )
+from embeddings.retrieval.everyday import EVERYDAY_MARGIN
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.language import Language, asked_type_other
 from embeddings.retrieval.lexicon import Query, content_terms
@@ -57,10 +58,12 @@ class Multilingual:
         weights: Weights,
         floor: float,
         candidates: int,
+        everyday: np.ndarray | None = None,
     ) -> tuple[Answer, Explanation]:
         """A question that is not English, ``vector`` its e5 query vector: answered when its
         best candidate is at least ``floor`` close, from the ``candidates`` nearest passages
-        (and sentences).
+        (and sentences), and not clearly nearer to one of the ``everyday`` questions' vectors
+        (`retrieval/everyday.py`).
 
         The highlight falls back on the multilingual similarity of each sentence, since the
         question's words are not English.
@@ -85,10 +88,16 @@ class Multilingual:
             )
             confidence = sims.astype(np.float64)
             score, confidence = strict_type_gate(kind in STRICT, supplied, score, confidence, w)
-            ranking = Ranking(rows, score, confidence, features).sorted()
+            nearest = float(sims.max()) if len(sims) else 0.0
+            question = (
+                {"everyday": float((everyday @ vector).max())} if everyday is not None else {}
+            )
+            ranking = Ranking(rows, score, confidence, features, question).sorted()
             ok = len(ranking) > 0 and float(ranking.confidence[0]) >= floor
             if not ok:
                 return Answer(asked), Explanation(language.code, ranking, "e5 floor", False)
+            if question and question["everyday"] - nearest > EVERYDAY_MARGIN:
+                return Answer(asked), Explanation(language.code, ranking, "everyday", False)
             keep = _within(ranking, floor, E5_RELATED_MARGIN)
             quoted = self.excerpts.make(keep, None, None, k, kind, e5_vector=vector)
         return Answer(asked, tuple(quoted)), Explanation(language.code, ranking, "answered", True)

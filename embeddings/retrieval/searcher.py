@@ -37,6 +37,7 @@ from embeddings.retrieval.candidates import (
     supplies,
 )
 from embeddings.retrieval.coverage import coverage
+from embeddings.retrieval.everyday import everyday_vectors
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
 from embeddings.retrieval.language import detect
@@ -151,6 +152,7 @@ class Searcher:
         )
         for i, result in zip(english, results, strict=True):
             out[i] = result
+        everyday = everyday_vectors(self.multilingual) if foreign and self.multilingual else None
         for i in foreign:
             out[i] = self._other_languages.ask(
                 asked[i],
@@ -160,6 +162,7 @@ class Searcher:
                 self.weights,
                 self.e5_min_score,
                 self.candidates,
+                everyday,
             )
         return [o for o in out if o is not None]
 
