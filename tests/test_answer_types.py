@@ -21,6 +21,11 @@ from embeddings.retrieval.answer_types import (
         ("Where are the servers?", AnswerType.PLACE),
         ("Why did they leave?", None),
         ("What is Secusmart?", None),
+        ("What was the company called in 2010?", AnswerType.FORMER_NAME),
+        ("What was it called before it went by BlackBerry?", AnswerType.FORMER_NAME),
+        ("What was the firm's former name?", AnswerType.FORMER_NAME),
+        ("What is the new phone called?", None),  # its name now
+        ("In which year did it rename itself?", AnswerType.DATE),
     ],
 )
 def test_asked_type(question: str, kind: AnswerType | None) -> None:
@@ -35,6 +40,9 @@ def test_supplies() -> None:
     assert supplies("a one-month extension", AnswerType.NUMBER)
     assert not supplies("several hundred", AnswerType.AMOUNT)
     assert supplies("for $425 million", AnswerType.AMOUNT)
+    assert supplies("after BlackBerry, then Research in Motion, was able", AnswerType.FORMER_NAME)
+    assert supplies("Meta (formerly Facebook) said", AnswerType.FORMER_NAME)
+    assert not supplies("and then BlackBerry said", AnswerType.FORMER_NAME)
 
 
 def test_counted_words() -> None:

@@ -153,6 +153,24 @@ def test_the_search_abstains_on_someone_the_sources_never_quote(
     assert library.ask("Who is the new keeper on Gull Rock?").answered  # named, not quoted
 
 
+def test_an_earlier_name_is_quoted_from_the_one_passage_that_gives_it(
+    sources: Path, tmp_path: Path
+) -> None:
+    (sources / "delta.txt").write_text(
+        "Ferry History\n\n"
+        "The harbour ferry company was called the best harbour ferry company in 1990 by the "
+        "town's paper, and the harbour ferry company was proud of it.\n\n"
+        "Fuel grew dear in the nineties, and the harbour ferry company, then Island Boats Ltd, "
+        "sold two of its four old boats to a buyer from the south coast.",
+        "utf-8",
+    )
+    library, _ = build(sources, tmp_path / "index")
+    answer = library.ask("What was the harbour ferry company called in 1990?")
+    assert answer.answered and "then Island Boats Ltd" in answer.excerpts[0].text
+    # No passage gives an earlier name: the question is read as what it was called then.
+    assert library.ask("What was the lighthouse keeper called in 1990?").answered
+
+
 def test_a_day_asked_for_is_not_answered_by_a_month(sources: Path, tmp_path: Path) -> None:
     (sources / "delta.txt").write_text(
         "Museum Works\n\nThe town museum will reopen to visitors in June, the council said.",

@@ -21,6 +21,8 @@ class AnswerType(Enum):
     AMOUNT = "amount"
     PERSON = "person"
     PLACE = "place"
+    FORMER_NAME = "former name"
+    """What something was called before ("What was BlackBerry called in 2010?")."""
 
 
 _ASKS = [
@@ -39,6 +41,15 @@ _ASKS = [
             r"\b(when|since when) (did|does|do|is|was|will|were|are|has|had)\b|"
             r"\b(what|which) (exact |precise )?(date|day|year|month|time|week|weekday)\b|"
             r"\bin what year\b|\bon what day\b"
+        ),
+    ),
+    (
+        AnswerType.FORMER_NAME,
+        re.compile(
+            r"\b(former|previous|old|original|earlier|prior) name\b|"
+            r"\bused to be (called|named|known)\b|\bwent by\b|"
+            r"\b(was|were) (\S+ ){0,4}?(called|named|known as)\b.*\b(before|back|then|"
+            r"in (19|20)\d\d|originally|formerly|previously|earlier|at the time|once|until|prior)\b"
         ),
     ),
     (
@@ -90,6 +101,13 @@ _SUPPLIES = {
         re.M,
     ),
     AnswerType.PLACE: re.compile(r"\b(in|at|from|to|of|near|across) (the )?[A-Z][a-z]+"),
+    # A name given as an earlier one: "BlackBerry, then Research in Motion,", "Meta (formerly
+    # Facebook)", "previously known as", "renamed itself".
+    AnswerType.FORMER_NAME: re.compile(
+        r",\s*then\s+[A-Z]|\b(formerly|previously|originally|once)\s+(known as\s+|called\s+|"
+        r"named\s+)?(the\s+)?[A-Z]|\b(known as|renamed( itself)?|dubbed)\s+(the\s+)?[A-Z]|"
+        r"\bchanged (its|their|his|her) name\b"
+    ),
 }
 
 _DAY_ASKED = re.compile(
@@ -151,8 +169,14 @@ def asked_precision(question: str) -> Precision | None:
     return None
 
 
-STRICT = frozenset({AnswerType.DATE, AnswerType.NUMBER, AnswerType.AMOUNT})
-"""Types a passage must supply to count as an answer; names are too loosely detected to insist."""
+STRICT = frozenset({AnswerType.DATE, AnswerType.NUMBER, AnswerType.AMOUNT, AnswerType.FORMER_NAME})
+"""Types a passage must supply to count as an answer; names are too loosely detected to insist.
+A former name is insisted on only when some candidate gives one (`candidates.supplies`): the
+question may just ask what something was called at the time."""
+EXCLUSIVE = frozenset({AnswerType.FORMER_NAME})
+"""Strict types so rarely supplied that the passage supplying one is the answer however far
+down the ranking it stands: an earlier name is given once, in a clause ("BlackBerry, then
+Research in Motion, was able to…") of a paragraph about something else."""
 
 
 _COUNTED = re.compile(

@@ -132,6 +132,8 @@ def supplies(
     if kind is None:
         return np.ones(len(rows), dtype=bool)
     ok = corpus.supplied[kind][rows]  # a copy: indexing with an array
+    if kind is AnswerType.FORMER_NAME and not ok.any():
+        return np.ones(len(rows), dtype=bool)  # no earlier name anywhere: what it was called
     if kind is AnswerType.NUMBER:
         # Read as the question's own terms are: "routes" is "route", "peple" is "people".
         counted = [t for t in corpus.lexicon.query(counted_words(question)).terms if t in terms]
@@ -257,15 +259,18 @@ def strict_type_gate(
     score: np.ndarray,
     confidence: np.ndarray,
     weights: Weights,
+    exclusive: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The answer-type gate, for a question that insists on its kind (`STRICT`, or a post
     asked about; anything else passes unchanged): a passage that supplies it gains
     ``type_match``; one that cannot loses ``type_miss`` and all its confidence, so no floor
-    lets it answer. Returns the new score and confidence."""
+    lets it answer. An ``exclusive`` kind (`EXCLUSIVE`) puts every passage that supplies it
+    ahead of every one that cannot. Returns the new score and confidence."""
     if not strict:
         return score, confidence
+    miss = 1.0 + float(np.ptp(score)) if exclusive and len(score) else weights.type_miss
     return (
-        score + np.where(supplied, weights.type_match, -weights.type_miss),
+        score + np.where(supplied, weights.type_match, -miss),
         np.where(supplied, confidence, 0.0),
     )
 

@@ -24,7 +24,13 @@ from embeddings.excerpts.quoting import ExcerptMaker
 from embeddings.lru import Lru
 from embeddings.models import Answer, Excerpt
 from embeddings.retrieval.acronyms import with_acronyms
-from embeddings.retrieval.answer_types import STRICT, AnswerType, asked_role, asked_type
+from embeddings.retrieval.answer_types import (
+    EXCLUSIVE,
+    STRICT,
+    AnswerType,
+    asked_role,
+    asked_type,
+)
 from embeddings.retrieval.candidates import (
     best_sentences,
     candidates_in,
@@ -393,7 +399,9 @@ class Searcher:
         # The would-be answer's confidence before the strict gate: when it clears the floor
         # and the gate turns it away, the answer type decided (`--explain`).
         before = float(confidence[int(np.argmax(score))]) if strict and len(score) else 0.0
-        score, confidence = strict_type_gate(strict, supplied, score, confidence, w)
+        score, confidence = strict_type_gate(
+            strict, supplied, score, confidence, w, kind in EXCLUSIVE
+        )
         if kind is not None and not strict:  # a name or place: a nudge, never a gate
             score = score + w.type_match * supplied
         if tokens is not None and c.passage_tokens is not None:
