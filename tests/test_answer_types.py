@@ -160,7 +160,8 @@ def test_a_day_or_a_time_asked_for_needs_that_precision() -> None:
     assert time.pattern.search("Nov 30 2015, 12:55pm CST") and time.pattern.search("at 5 p.m.")
     assert not time.pattern.search("It leaves by Dec. 30.")
     weekday = asked_precision("On what day of the week was it announced?")
-    assert weekday is not None and not weekday.strict
+    assert weekday is not None and not weekday.strict and weekday.exclusive
+    assert not exact.exclusive and not time.exclusive
     assert weekday == asked_precision("what day was it, monday or tuesday")
     assert weekday.pattern.search("on Monday") and not weekday.pattern.search("by Dec. 30.")
 
@@ -180,6 +181,25 @@ def test_a_coarser_date_still_answers_unless_the_question_already_holds_it() -> 
     # a date asked about a named weekday's event is a date, not a weekday
     monday = asked_precision("What date was Monday's announcement?")
     assert monday is not None and monday.pattern.search("on Dec. 30")
+
+
+def test_a_weekday_asked_for_prefers_the_passages_naming_one_and_a_day_never_promotes() -> None:
+    import numpy as np
+
+    from embeddings.retrieval.candidates import Precise
+
+    score = np.array([0.9, 0.8, 0.5])
+    supplied = np.array([True, True, True])
+    holds = np.array([False, False, True])  # only the third names a weekday
+    assert Precise(holds, strict=False, exclusive=True).gate(score, supplied).tolist() == [
+        False,
+        False,
+        True,
+    ]
+    none = np.zeros(3, dtype=bool)  # no passage names one: any date answers
+    assert Precise(none, strict=False, exclusive=True).gate(score, supplied).all()
+    # a day asked for strictly: the best dated passage must hold it; none is promoted
+    assert not Precise(holds, strict=True).gate(score, supplied).any()
 
 
 def test_an_acronym_is_spelt_out_before_it_or_in_brackets_after_it() -> None:

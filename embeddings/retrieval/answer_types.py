@@ -152,6 +152,9 @@ class Precision:
     the month or year ("what date in july…") or the day ("what time on 30th dec…"). Otherwise
     the passages that hold the precision asked for are preferred, and when none does, any date
     answers ("What date did the PTA notify operators?": "In July")."""
+    exclusive: bool = False
+    """True for a day of the week: news names one rarely, for the day its story broke ("announced
+    on Monday"), so a passage that names one is preferred to any that does not."""
 
 
 def asked_precision(question: str) -> Precision | None:
@@ -163,7 +166,7 @@ def asked_precision(question: str) -> Precision | None:
     if _TIME_ASKED.search(text):
         return Precision(_TIME, exact or bool(_DAY.search(text)))
     if _WEEKDAY_ASKED.search(text) or (_WHAT_DAY.search(text) and _WEEKDAY.search(text)):
-        return Precision(_WEEKDAY, exact)
+        return Precision(_WEEKDAY, exact, exclusive=True)
     if _DAY_ASKED.search(text):
         return Precision(_DAY, exact or bool(_COARSE.search(text)))
     return None

@@ -177,11 +177,16 @@ class Precise:
 
     holds: np.ndarray
     strict: bool
+    exclusive: bool = False
 
     def gate(self, score: np.ndarray, supplied: np.ndarray) -> np.ndarray:
-        """Strict (nothing coarser will do): all pass when the best passage that supplies a
-        date holds the day asked for, none when it does not. Another passage with some other
-        day is about another event, so it is never promoted in its place. Not strict: all pass."""
+        """Exclusive (a day of the week, `Precision.exclusive`): the passages that name one,
+        when any does. Strict (nothing coarser will do): all pass when the best passage that
+        supplies a date holds the day asked for, none when it does not. Another passage with
+        some other day is about another event, so it is never promoted in its place. Neither:
+        all pass."""
+        if self.exclusive and (self.holds & supplied).any():
+            return self.holds.copy()
         if not self.strict or not supplied.any():
             return np.ones(len(score), dtype=bool)
         lead = int(np.argmax(np.where(supplied, score, -np.inf)))
@@ -197,7 +202,7 @@ def precise(
         return None
     texts = (corpus.passages[int(r)].text for r in rows)
     holds = np.fromiter((bool(asked.pattern.search(t)) for t in texts), bool, len(rows))
-    return Precise(holds, asked.strict)
+    return Precise(holds, asked.strict, asked.exclusive)
 
 
 def fills_role(

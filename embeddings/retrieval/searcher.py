@@ -399,9 +399,8 @@ class Searcher:
         # The would-be answer's confidence before the strict gate: when it clears the floor
         # and the gate turns it away, the answer type decided (`--explain`).
         before = float(confidence[int(np.argmax(score))]) if strict and len(score) else 0.0
-        score, confidence = strict_type_gate(
-            strict, supplied, score, confidence, w, kind in EXCLUSIVE
-        )
+        exclusive = kind in EXCLUSIVE or (exact is not None and exact.exclusive)
+        score, confidence = strict_type_gate(strict, supplied, score, confidence, w, exclusive)
         if kind is not None and not strict:  # a name or place: a nudge, never a gate
             score = score + w.type_match * supplied
         if tokens is not None and c.passage_tokens is not None:
