@@ -17,6 +17,8 @@ from embeddings.retrieval.answer_types import (
         ("How many people died?", AnswerType.NUMBER),
         ("How much did they pay for it?", AnswerType.AMOUNT),
         ("What happened to the share price?", AnswerType.AMOUNT),
+        ("What fine would the firm have faced?", AnswerType.AMOUNT),
+        ("What would staying have cost the firm?", None),  # figurative: no money named
         ("Who announced the exit?", AnswerType.PERSON),
         ("Where are the servers?", AnswerType.PLACE),
         ("Why did they leave?", None),

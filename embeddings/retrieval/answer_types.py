@@ -31,7 +31,11 @@ _ASKS = [
         re.compile(
             r"\bhow much\b.*\b(pay|paid|cost|costs|price|worth|spend|spent|revenue|earn|earns|"
             r"sell|sold|value|valued|money|charge|fine|fined|invest|invested)\b|"
-            r"\bwhat (was|is) the (price|cost|value)\b|\b(share|stock) price\b"
+            r"\bwhat (was|is) the (price|cost|value)\b|\b(share|stock) price\b|"
+            # money by name ("what fine would it have faced"); not "price" or "cost" alone,
+            # which questions use figuratively ("what would staying have cost the firm?")
+            r"\b(what|which|how (big|large|much) (of )?an?) (\w+ )?(fine|penalty|fee|salary|"
+            r"budget|revenue|profit|compensation|damages|tax)\b"
         ),
     ),
     (
