@@ -171,6 +171,18 @@ def test_an_earlier_name_is_quoted_from_the_one_passage_that_gives_it(
     assert library.ask("What was the lighthouse keeper called in 1990?").answered
 
 
+def test_the_passage_holding_what_the_question_quotes_comes_first(
+    sources: Path, tmp_path: Path
+) -> None:
+    library, _ = build(sources, tmp_path / "index")
+    question = "the new keeper on Gull Rock, is it true she'll 'log passing ships'?"
+    [(answer, why)] = library.searcher.explain_many([question])
+    assert answer.answered and "log passing ships" in answer.excerpts[0].text
+    assert why.ranking.features["quoted"][0] == 1.0
+    plain = library.searcher.explain_many(["the new keeper on Gull Rock, who is she?"])[0][1]
+    assert "quoted" not in plain.ranking.features  # nothing quoted: no such feature
+
+
 def test_a_day_asked_for_is_not_answered_by_a_month(sources: Path, tmp_path: Path) -> None:
     (sources / "delta.txt").write_text(
         "Museum Works\n\nThe town museum will reopen to visitors in June, the council said.",

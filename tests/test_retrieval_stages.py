@@ -15,6 +15,7 @@ from embeddings.retrieval.everyday import EVERYDAY
 from embeddings.retrieval.features import Ranking, minmax
 from embeddings.retrieval.gate import GATE_FEATURES, GateModel, fit
 from embeddings.retrieval.language import asked_type_other, detect
+from embeddings.retrieval.query import quoted_phrases
 from tests.fakes.encoder import HashEncoder
 from tests.fakes.multilingual import HashQueryEncoder
 
@@ -192,3 +193,23 @@ def test_focus_known_drops_when_no_passage_covers_a_real_word(
     )
     assert covered.ranking.question_features["focus_known"] == 1.0
     assert uncovered.ranking.question_features["focus_known"] < 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "phrases"),
+    [
+        ("bb keeps saying its the 'most secure' something, whats the line", [("most", "secure")]),
+        ("ppl keep saying 'unfettered' access, who used that word", [("unfettered",)]),
+        (
+            "'remaining in pakistan would have meant...' what was the rest",
+            [("remaining", "in", "pakistan", "would", "have", "meant")],
+        ),
+        ("Who said “draw a line in the sand”?", [("draw", "a", "line", "in", "the", "sand")]),
+        ("what's bb's hq? isn't it the users' data", []),  # apostrophes quote nothing
+        ("did he say 'no'?", []),  # one short word: too little to find
+    ],
+)
+def test_what_a_question_quotes_is_read_word_for_word(
+    question: str, phrases: list[tuple[str, ...]]
+) -> None:
+    assert list(quoted_phrases(question)) == phrases

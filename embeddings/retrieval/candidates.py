@@ -83,6 +83,19 @@ def best_sentences(
     return best
 
 
+def quotes(corpus: Corpus, phrases: Sequence[tuple[str, ...]], rows: np.ndarray) -> np.ndarray:
+    """For each passage, the share of the question's quoted phrases (`query.quoted_phrases`)
+    that it holds word for word."""
+    if not phrases:
+        return np.zeros(len(rows))
+    wanted = [f" {' '.join(p)} " for p in phrases]
+    held = []
+    for r in rows:
+        text = f" {' '.join(words(corpus.passages[int(r)].text))} "
+        held.append(sum(w in text for w in wanted) / len(wanted))
+    return np.array(held)
+
+
 def defines(corpus: Corpus, question: str, rows: np.ndarray) -> np.ndarray:
     """1 for passages that expand an acronym the question names ("What is BES?"): the phrase
     with the acronym after it ("… Enterprise Server (BES)"), or the acronym with the phrase

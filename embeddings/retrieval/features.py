@@ -21,6 +21,7 @@ passage was quoted, and tests can assert on features rather than on a final orde
 | strict_type| 1 when the question insists on its kind of answer (a date, a count of X…)    |
 | precise    | 1 when the passage holds the day, weekday or time of day asked for (shown only)|
 | late       | token-level MaxSim to the question, best 16 candidates only, scaled to [0, 1] |
+| quoted     | share of the phrases the question quotes that the passage holds word for word |
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class Weights:
     type_miss: float = 0.30
     definition: float = 0.15
     """Bonus for spelling out an acronym the question asks about: "… Server (BES)"."""
+    quoted: float = 0.5
+    """Bonus for holding, word for word, what the question quotes ("who used the word
+    'unfettered'"): more than any other feature gives, so such a passage comes first."""
     e5: float = 0.0
     """Weight of the multilingual encoder for English questions (0: measured no gain on the
     tuning sets, docs/RETRIEVAL.md "Second encoder"); questions in other languages use it alone."""

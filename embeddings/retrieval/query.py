@@ -93,3 +93,23 @@ def words_differ(text: str, content: str) -> bool:
 
 def _replace_word(text: str, old: str, new: str) -> str:
     return re.sub(rf"(?i)\b{re.escape(old)}\b", new, text)
+
+
+_QUOTED = re.compile(
+    r"[\"“”]([^\"“”\n]{3,160}?)[\"“”]|(?<![\w'‘’])['‘]([^'‘’\n]{3,160}?)['’](?![\w'‘’])"
+)
+MIN_QUOTED_LETTERS = 5
+"""A single quoted word must be at least this long to count ("'unfettered'", not "'it'")."""
+
+
+def quoted_phrases(question: str) -> tuple[tuple[str, ...], ...]:
+    """What the question quotes, word by word (`embeddings.text.words`): "who used the word
+    'unfettered'", "bb keeps saying its the 'most secure' something". A chat settles its
+    arguments by the sources' own words, so the passage that holds them is the one asked about.
+    A trailing "..." is dropped; a phrase of one short word is none."""
+    found = []
+    for match in _QUOTED.finditer(question):
+        phrase = tuple(words(match[1] or match[2]))
+        if len(phrase) > 1 or (phrase and len(phrase[0]) >= MIN_QUOTED_LETTERS):
+            found.append(phrase)
+    return tuple(found)

@@ -39,6 +39,7 @@ from embeddings.retrieval.candidates import (
     focus_known,
     late_interaction,
     precise,
+    quotes,
     strict_type_gate,
     supplies,
 )
@@ -50,7 +51,7 @@ from embeddings.retrieval.language import detect
 from embeddings.retrieval.lexicon import Query
 from embeddings.retrieval.multilingual import E5_MIN_SCORE, Multilingual, e5_similarity
 from embeddings.retrieval.places import with_countries
-from embeddings.retrieval.query import core, dense_text, words_differ
+from embeddings.retrieval.query import core, dense_text, quoted_phrases, words_differ
 from embeddings.retrieval.snapshot import Corpus, Scored
 from embeddings.retrieval.speech import silent_speaker
 from embeddings.retrieval.subject import unknown_subject
@@ -362,6 +363,8 @@ class Searcher:
         f["coverage"] = coverage(matched, weights)
         f["bm25"] = bm25[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows))
         f["definition"] = defines(c, question, rows)
+        if phrases := quoted_phrases(question):
+            f["quoted"] = quotes(c, phrases, rows)
         kind = asked_type(question)
         supplied = supplies(c, kind, question, rows, terms, term_vectors)
         role = asked_role(question) if kind is AnswerType.PERSON else None
@@ -376,6 +379,7 @@ class Searcher:
             + w.bm25 * f["bm25"]
             + w.coverage * f["coverage"]
             + w.definition * f["definition"]
+            + w.quoted * f.get("quoted", 0.0)
             + w.e5 * f.get("e5", 0.0)
             - w.garbled * (1.0 - f["fluent"])
         )
@@ -389,6 +393,8 @@ class Searcher:
             if any(c.lexicon.specific(t) for t in terms)
             else np.zeros(len(rows), dtype=bool)
         )
+        if "quoted" in f:  # the question's own quotation, found: on topic however it embeds
+            literal |= f["quoted"] >= 1.0
         confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
         exact = precise(c, kind, question, rows)  # a day, a weekday or a time of day
         if exact is not None:
