@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from embeddings.encoders.base import Encoder, KnowsWords, QueryEncoder, ReadsTokens
+from embeddings.encoders.base import AsQueries, Encoder, KnowsWords, QueryEncoder, ReadsTokens
 from embeddings.encoders.progress import Progress, ProgressEncoder
 from embeddings.excerpts.grouping import (
     SAME_STATEMENT_E5,
@@ -47,6 +47,7 @@ from embeddings.models import (
 from embeddings.retrieval.about import who_wrote
 from embeddings.retrieval.acronyms import acronyms
 from embeddings.retrieval.coverage import TermMatcher
+from embeddings.retrieval.everyday import EVERYDAY
 from embeddings.retrieval.followup import better_reading, joined_question
 from embeddings.retrieval.lexicon import Lexicon
 from embeddings.retrieval.multi import ask_split
@@ -218,6 +219,10 @@ def build_library(
         stores["e5-passages"] = stores["passages"]
         stores["e5-sentences"] = stores["sentences"]
         encoders["e5-passages"] = encoders["e5-sentences"] = multilingual
+        stores["e5-everyday"] = [
+            IndexItem(f"q{i}", text_hash(q), q) for i, q in enumerate(EVERYDAY)
+        ]
+        encoders["e5-everyday"] = AsQueries(multilingual)
     indexes: dict[str, VectorIndex] = {}
     embedded = 0
     rebuilt: list[str] = []
@@ -273,6 +278,7 @@ def build_library(
         ),
         e5_passage_index=indexes.get("e5-passages", indexes["passages"] if multilingual else None),
         e5_sentence_index=e5_sentences,
+        e5_everyday=indexes["e5-everyday"].vectors if "e5-everyday" in indexes else None,
     )
     searcher = Searcher(
         corpus, encoder, k=opts.k, min_score=opts.min_score, multilingual=multilingual

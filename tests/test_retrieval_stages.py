@@ -121,10 +121,10 @@ def test_a_question_that_is_not_english_is_ranked_by_the_multilingual_encoder(
     with_e5, _, multilingual = libraries
     with_e5.searcher.e5_min_score = 0.1  # hashed vectors are not e5's cosines
     question = "Marty Beard ne blog post mein kya likha tha?"
+    assert set(multilingual.queries) == set(EVERYDAY)  # embedded with the index, as questions
     answer, why = with_e5.searcher.explain_many([question])[0]
     assert why.language == "ur-Latn"
-    assert multilingual.queries[0] == question  # then, once, the everyday questions
-    assert set(multilingual.queries[1:]) == set(EVERYDAY)
+    assert multilingual.queries[len(EVERYDAY) :] == [question]
     assert set(why.ranking.features) >= {"e5", "shared", "type_ok"}
     assert "coverage" not in why.ranking.features  # the English-only steps are skipped
     assert answer.excerpts and answer.excerpts[0].paragraph == 3
@@ -142,15 +142,16 @@ def test_a_question_in_another_language_nearer_to_everyday_talk_is_off_topic(
     assert why.ranking.question_features["everyday"] > 0.15  # shares "rain weekend"
     story = with_e5.searcher.explain_many(["Marty Beard ne blog post mein kya likha tha?"])[0]
     assert story[0].answered
-    assert multilingual.queries.count(EVERYDAY[0]) == 1  # encoded once for the encoder
+    assert multilingual.queries.count(EVERYDAY[0]) == 1  # stored with the index, not re-asked
 
 
 def test_english_questions_never_pay_for_the_multilingual_encoder(
     libraries: tuple[IndexedLibrary, IndexedLibrary, HashQueryEncoder],
 ) -> None:
     with_e5, _, multilingual = libraries
+    built = list(multilingual.queries)  # the everyday questions, stored with the index
     with_e5.ask_many(["When will BlackBerry leave Pakistan?", "Who wrote the blog post?"])
-    assert multilingual.queries == []
+    assert multilingual.queries == built
 
 
 def test_without_a_multilingual_encoder_other_languages_take_the_english_path(

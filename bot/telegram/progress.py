@@ -27,6 +27,7 @@ _STAGES = {
     "terms": "terms",
     "e5-passages": "passages (multilingual)",
     "e5-sentences": "sentences (multilingual)",
+    "e5-everyday": "everyday questions (multilingual)",
     "tokens": "passages' token states",
 }
 """What each of the builder's stores is called in the message."""

@@ -76,3 +76,29 @@ class ReadsTokens(Protocol):
         """The texts' vectors as `encode` gives them, and per text a ``(tokens, dim)`` float32
         array of unit token vectors (special tokens included, padding not)."""
         ...
+
+
+class AsQueries:
+    """A `QueryEncoder` seen as a plain `Encoder` that embeds every text as a question, so
+    question vectors (`retrieval/everyday.py`) are stored and kept like passages' vectors."""
+
+    def __init__(self, encoder: QueryEncoder) -> None:
+        self._encoder = encoder
+
+    @property
+    def name(self) -> str:
+        return f"{self._encoder.name} (queries)"
+
+    @property
+    def dim(self) -> int:
+        return self._encoder.dim
+
+    @property
+    def max_tokens(self) -> int:
+        return self._encoder.max_tokens
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encoder.encode_queries(texts)
+
+    def count_tokens(self, text: str) -> int:
+        return self._encoder.count_tokens(text)

@@ -9,15 +9,12 @@ nearer to one of them than to any passage of the sources, it is off-topic.
 
 The set is general English, written once, not drawn from any story or question set (e5 reads
 across languages, so an Urdu weather question finds the English one), and it stays the same
-for every story. `EVERYDAY_MARGIN` was chosen on the non-English tuning questions
-(docs/RETRIEVAL.md, "Questions in other languages").
+for every story. Its e5 question vectors are stored in the index beside the passages'
+(`INDEX_DIR/e5-everyday`), so no question waits for them. `EVERYDAY_MARGIN` was chosen on the
+non-English tuning questions (docs/RETRIEVAL.md, "Questions in other languages").
 """
 
 from __future__ import annotations
-
-import numpy as np
-
-from embeddings.encoders.base import QueryEncoder
 
 EVERYDAY = (
     "What's the weather like tomorrow?",
@@ -63,16 +60,3 @@ alone: no answerable question is more than 0.01 nearer to the everyday set, the 
 are 0.05-0.12 nearer (a margin of 0 would lose four answerable ones). Through the whole search,
 with the floor at 0.80, margins 0.02-0.05 abstain on one more unanswerable question of 90 and
 lose no answer."""
-
-
-_ENCODED: dict[int, tuple[QueryEncoder, np.ndarray]] = {}
-"""id(encoder) → (the encoder, kept so its id stays its own; its vectors of `EVERYDAY`)."""
-
-
-def everyday_vectors(encoder: QueryEncoder) -> np.ndarray:
-    """`EVERYDAY` as ``encoder``'s query vectors, encoded once per encoder (one batch; two
-    threads asking first at once may both encode, and either result serves)."""
-    if (known := _ENCODED.get(id(encoder))) is None or known[0] is not encoder:
-        known = (encoder, encoder.encode_queries(EVERYDAY))
-        _ENCODED[id(encoder)] = known
-    return known[1]

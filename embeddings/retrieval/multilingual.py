@@ -90,7 +90,9 @@ class Multilingual:
             score, confidence = strict_type_gate(kind in STRICT, supplied, score, confidence, w)
             nearest = float(sims.max()) if len(sims) else 0.0
             question = (
-                {"everyday": float((everyday @ vector).max())} if everyday is not None else {}
+                {"everyday": float((everyday @ vector).max())}
+                if everyday is not None and len(everyday)
+                else {}
             )
             ranking = Ranking(rows, score, confidence, features, question).sorted()
             ok = len(ranking) > 0 and float(ranking.confidence[0]) >= floor

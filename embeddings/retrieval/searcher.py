@@ -44,7 +44,6 @@ from embeddings.retrieval.candidates import (
     supplies,
 )
 from embeddings.retrieval.coverage import coverage
-from embeddings.retrieval.everyday import everyday_vectors
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
 from embeddings.retrieval.language import detect
@@ -159,7 +158,7 @@ class Searcher:
         )
         for i, result in zip(english, results, strict=True):
             out[i] = result
-        everyday = everyday_vectors(self.multilingual) if foreign and self.multilingual else None
+        everyday = self.corpus.e5_everyday
         for i in foreign:
             out[i] = self._other_languages.ask(
                 asked[i],

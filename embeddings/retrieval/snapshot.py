@@ -63,6 +63,8 @@ class Corpus:
     """The multilingual encoder's passage vectors (same rows), when it is configured."""
     e5_sentence_index: VectorIndex | None = None
     """Its sentence vectors (same rows as `sentences`)."""
+    e5_everyday: np.ndarray | None = None
+    """Its question vectors of `retrieval/everyday.py: EVERYDAY`, stored with the index."""
 
 
 def group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:
