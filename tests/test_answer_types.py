@@ -27,6 +27,11 @@ from embeddings.retrieval.answer_types import (
         ("What was it called before it went by BlackBerry?", AnswerType.FORMER_NAME),
         ("What was the firm's former name?", AnswerType.FORMER_NAME),
         ("What is the new phone called?", None),  # its name now
+        ("What was the firm formerly known as?", AnswerType.FORMER_NAME),
+        ("How many days went by before it left?", AnswerType.NUMBER),  # not "went by" a name
+        ("Who was the regulator that was called the PTA back then?", AnswerType.PERSON),
+        ("Which group was she known as an expert for at the time?", None),
+        ("What penalty did India threaten?", None),  # a ban, not money
         ("In which year did it rename itself?", AnswerType.DATE),
     ],
 )
@@ -190,7 +195,7 @@ def test_a_weekday_asked_for_prefers_the_passages_naming_one_and_a_day_never_pro
 
     from embeddings.retrieval.candidates import Precise
 
-    score = np.array([0.9, 0.8, 0.5])
+    score = np.array([0.9, 0.8, 0.75])
     supplied = np.array([True, True, True])
     holds = np.array([False, False, True])  # only the third names a weekday
     assert Precise(holds, strict=False, exclusive=True).gate(score, supplied).tolist() == [
@@ -200,6 +205,8 @@ def test_a_weekday_asked_for_prefers_the_passages_naming_one_and_a_day_never_pro
     ]
     none = np.zeros(3, dtype=bool)  # no passage names one: any date answers
     assert Precise(none, strict=False, exclusive=True).gate(score, supplied).all()
+    far = np.array([0.9, 0.8, 0.6])  # the one naming a weekday is about something else
+    assert Precise(holds, strict=False, exclusive=True).gate(far, supplied).all()
     # a day asked for strictly: the best dated passage must hold it; none is promoted
     assert not Precise(holds, strict=True).gate(score, supplied).any()
 

@@ -131,7 +131,10 @@ def test_a_literal_match_needs_a_word_specific_to_the_story(tmp_path: Path) -> N
     assert lib.ask("Secusmart").answered  # a name: on topic wherever it is used
     assert lib.ask("harbour office").answered  # not an everyday word to this tokenizer
     assert not lib.ask("how are you today?").answered  # "today" is in any text
-    assert not lib.ask("said a statement").answered
+    assert lib.ask("said in a statement").answered  # two words, both in one passage
+    # what the question quotes is on topic when found, if it tells the story from any text
+    assert lib.ask("who bought the 'harbour office'?").answered
+    assert not lib.ask('what does "the service" mean?').answered
 
 
 class CountingEncoder(HashEncoder):

@@ -207,6 +207,7 @@ def test_focus_known_drops_when_no_passage_covers_a_real_word(
         ),
         ("Who said “draw a line in the sand”?", [("draw", "a", "line", "in", "the", "sand")]),
         ("what's bb's hq? isn't it the users' data", []),  # apostrophes quote nothing
+        ("who said \u2018won\u2019t compromise\u2019?", [("won't", "compromise")]),  # curly
         ("did he say 'no'?", []),  # one short word: too little to find
     ],
 )

@@ -36,7 +36,9 @@ def lexicon() -> Lexicon:
             "Pakistan's interior minister",
         ),
         ("Did the prime minister comment?", "the prime minister"),
+        ("What did Pakistan's IT minister say?", "Pakistan's IT minister"),
         ("so did any ministers react to the ban", "any ministers"),
+        ("did the regulator or any pak minister reply?", "any pak minister"),  # the office
         ("Why did the president of Pakistan order it?", "the president"),
     ],
 )
@@ -66,6 +68,10 @@ def test_a_subject_the_sources_never_name_is_found(
         "Did the ban cover handset owners?",  # owners of phones, not of a company
         "What did the general public think of the ban?",
         "What did the users say to the minister?",  # the office is not the subject
+        "Can IT managers still use the servers?",  # managers of the companies using it
+        "Is Marty Beard the president of the company?",  # the office is what is asked
+        "Does this affect ministers who use it?",
+        "What did Beard tell ministers?",
     ],
 )
 def test_a_subject_the_sources_name_or_no_name_passes(lexicon: Lexicon, question: str) -> None:

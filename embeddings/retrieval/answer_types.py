@@ -32,10 +32,11 @@ _ASKS = [
             r"\bhow much\b.*\b(pay|paid|cost|costs|price|worth|spend|spent|revenue|earn|earns|"
             r"sell|sold|value|valued|money|charge|fine|fined|invest|invested)\b|"
             r"\bwhat (was|is) the (price|cost|value)\b|\b(share|stock) price\b|"
-            # money by name ("what fine would it have faced"); not "price" or "cost" alone,
-            # which questions use figuratively ("what would staying have cost the firm?")
-            r"\b(what|which|how (big|large|much) (of )?an?) (\w+ )?(fine|penalty|fee|salary|"
-            r"budget|revenue|profit|compensation|damages|tax)\b"
+            # money by name ("what fine would it have faced"); not "price", "cost", "penalty"
+            # or "damages" alone, which questions use figuratively ("what would staying have
+            # cost the firm?", "what penalty did India threaten?": a ban)
+            r"\b(what|which|how (big|large|much) (of )?an?) (\w+ )?(fine|fee|salary|"
+            r"budget|revenue|profit|compensation|tax)\b"
         ),
     ),
     (
@@ -51,9 +52,14 @@ _ASKS = [
         AnswerType.FORMER_NAME,
         re.compile(
             r"\b(former|previous|old|original|earlier|prior) name\b|"
-            r"\bused to be (called|named|known)\b|\bwent by\b|"
-            r"\b(was|were) (\S+ ){0,4}?(called|named|known as)\b.*\b(before|back|then|"
-            r"in (19|20)\d\d|originally|formerly|previously|earlier|at the time|once|until|prior)\b"
+            r"\b(used to be|formerly|originally|previously) (called|named|known)\b|"
+            r"\bbefore (it|they|he|she|the \w+) (went by|was called|was named|was renamed|"
+            r"became|changed)\b|"
+            # "what was X called in 2010 / back then": "what" right before it, not "who was the
+            # regulator that was called the PTA back then" nor "which group was she known as…"
+            r"\bwhat (was|were) (\S+ ){0,4}?(called|named|known as)\b.*\b(before|back then|"
+            r"back in|in (19|20)\d\d|originally|formerly|previously|earlier|at the time|once|"
+            r"until|prior|went by)\b"
         ),
     ),
     (

@@ -179,6 +179,13 @@ def _same_thing(
     return close
 
 
+WEEKDAY_MARGIN = 0.2
+"""A passage naming a day of the week answers "which weekday…" only when it scores within this
+of the best: "announced on Monday" stood 0.15 behind for "On what day of the week did
+BlackBerry announce the exit?", and more than 0.3 behind for "Which weekday did the PTA notify
+operators?", whose answer ("In July") it is not."""
+
+
 @dataclass(frozen=True, slots=True)
 class Precise:
     """Which candidates hold the day, weekday or time of day a "when" question asks for
@@ -193,13 +200,15 @@ class Precise:
     exclusive: bool = False
 
     def gate(self, score: np.ndarray, supplied: np.ndarray) -> np.ndarray:
-        """Exclusive (a day of the week, `Precision.exclusive`): the passages that name one,
-        when any does. Strict (nothing coarser will do): all pass when the best passage that
-        supplies a date holds the day asked for, none when it does not. Another passage with
-        some other day is about another event, so it is never promoted in its place. Neither:
-        all pass."""
-        if self.exclusive and (self.holds & supplied).any():
-            return self.holds.copy()
+        """Exclusive (a day of the week, `Precision.exclusive`): the passages that name one
+        and score within `WEEKDAY_MARGIN` of the best, when any does. Strict (nothing coarser
+        will do): all pass when the best passage that supplies a date holds the day asked
+        for, none when it does not. Another passage with some other day is about another
+        event, so it is never promoted in its place. Neither: all pass."""
+        if self.exclusive and supplied.any():
+            near = score >= float(score[supplied].max()) - WEEKDAY_MARGIN
+            if (named := self.holds & supplied & near).any():
+                return named
         if not self.strict or not supplied.any():
             return np.ones(len(score), dtype=bool)
         lead = int(np.argmax(np.where(supplied, score, -np.inf)))

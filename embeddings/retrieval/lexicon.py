@@ -6,7 +6,7 @@ import difflib
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -314,3 +314,16 @@ def _one_edit(a: str, b: str) -> bool:
     while i < len(short) and short[i] == long[i]:
         i += 1
     return short[i:] == long[i + 1 :]
+
+
+MISSPELT = 0.8
+"""difflib's ratio from which a name counts as a misspelling of a known one ("indie"/"india"
+0.8, "islamabaad"/"islamabad" 0.95; "telegram"/"telecom" is 0.67), as the corrector's cut-off."""
+
+
+def misspelt_of(form: str, words: Iterable[str]) -> str:
+    """The word of ``words`` that ``form`` misspells: within `MISSPELT`, sharing its first letter
+    and about as long (a typo rarely hits the first letter); "" when there is none."""
+    near = [w for w in words if w[:1] == form[:1] and abs(len(w) - len(form)) <= 2]
+    found = difflib.get_close_matches(form, near, n=1, cutoff=MISSPELT)
+    return found[0] if found else ""

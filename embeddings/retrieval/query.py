@@ -96,8 +96,11 @@ def _replace_word(text: str, old: str, new: str) -> str:
 
 
 _QUOTED = re.compile(
-    r"[\"“”]([^\"“”\n]{3,160}?)[\"“”]|(?<![\w'‘’])['‘]([^'‘’\n]{3,160}?)['’](?![\w'‘’])"
+    r"[\"“”]([^\"“”\n]{3,160}?)[\"“”]|(?<![\w'‘’])['‘]([^\n]{3,160}?)['’](?![\w'‘’])"
 )
+"""Double quotes, straight or curly; or single quotes not inside a word, whose closing one is
+the first quote mark that no letter follows ("‘won’t compromise’": the apostrophe of "won’t"
+does not close it)."""
 MIN_QUOTED_LETTERS = 5
 """A single quoted word must be at least this long to count ("'unfettered'", not "'it'")."""
 

@@ -47,7 +47,7 @@ from embeddings.retrieval.coverage import coverage
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
 from embeddings.retrieval.language import detect
-from embeddings.retrieval.lexicon import Query
+from embeddings.retrieval.lexicon import Lexicon, Query, content_terms
 from embeddings.retrieval.multilingual import E5_MIN_SCORE, Multilingual, e5_similarity
 from embeddings.retrieval.places import with_countries
 from embeddings.retrieval.query import core, dense_text, quoted_phrases, words_differ
@@ -385,15 +385,15 @@ class Searcher:
         confidence = np.maximum(passage_sims[:, 0], raw_sentence)
         # A passage that uses every word of the question is on topic even when the question
         # embeds poorly: a bare name like "OpenMedia" sits below the dense floor. Only when one
-        # of the words is specific to the story: small talk ("how are you today?") uses words
-        # that any text has.
+        # of the words is specific to the story, or there are two or more: small talk ("how are
+        # you today?") shares a word that any text has.
         literal = (
             np.all(matched >= 1.0, axis=1)
-            if any(c.lexicon.specific(t) for t in terms)
+            if len(terms) > 1 or any(c.lexicon.specific(t) for t in terms)
             else np.zeros(len(rows), dtype=bool)
         )
-        if "quoted" in f:  # the question's own quotation, found: on topic however it embeds
-            literal |= f["quoted"] >= 1.0
+        if "quoted" in f and all(_telling(p, c.lexicon) for p in phrases):
+            literal |= f["quoted"] >= 1.0  # the question's own quotation: on topic
         confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
         exact = precise(c, kind, question, rows)  # a day, a weekday or a time of day
         if exact is not None:
@@ -419,6 +419,13 @@ class Searcher:
             "untyped_confidence": before,
         }
         return Ranking(rows, score, confidence, f, focus).sorted()
+
+
+def _telling(phrase: tuple[str, ...], lexicon: Lexicon) -> bool:
+    """Does a quoted phrase pick out the story when found: two content words or more ("security
+    reasons"), or one specific to it ("unfettered" is not, "Secusmart" is)? "the world" or "the
+    company" is found in any text."""
+    return len(content_terms(" ".join(phrase))) > 1 or any(lexicon.specific(w) for w in phrase)
 
 
 __all__ = ["DEFAULT_MIN_SCORE", "AnswerType", "Explanation", "Searcher", "Weights"]

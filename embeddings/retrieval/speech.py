@@ -11,12 +11,16 @@ the verbs of saying are a fixed list, like the offices of `answer_types`.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Collection, Iterable
 
-from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form, name_forms
-from embeddings.retrieval.subject import MISSPELT
+from embeddings.retrieval.lexicon import (
+    STOPWORDS,
+    Lexicon,
+    content_form,
+    misspelt_of,
+    name_forms,
+)
 
 _SAYING = (
     r"say|says|said|saying|tell|tells|told|state|states|stated|announce|announces|announced|"
@@ -42,20 +46,22 @@ AFTER = 4
 
 _ASKED_SAYING = (
     r"say|said|tell|told|state|stated|announce|announced|write|wrote|explain|explained|claim|"
-    r"claimed|argue|argued|comment|commented|respond|responded|reply|replied|react|reacted|"
-    r"mention|mentioned|think|thought|feel|felt|make\s+of|speak|spoke|weigh\s+in|"
-    r"issue\s+a\s+statement|make\s+a\s+statement"
+    r"claimed|argue|argued|comment|commented|respond|responded|reply|replied|speak|spoke|"
+    r"weigh\s+in|issue\s+a\s+statement|make\s+a\s+statement"
 )
-"""What a question asks someone to have said; not "called" ("what was it called") nor
-"demanded" (a demand is often reported without a verb of saying)."""
+"""What a question asks someone to have said. Not "called" ("what was it called"), "demanded"
+(a demand is often reported without a verb of saying), "mentioned" ("why was Mumbai
+mentioned?" asks about the text), nor "think", "feel" or "react", which the sources may
+report without anyone's words ("how did Internet companies react to the leaks?")."""
 _ASKS = re.compile(
-    r"\b(?:what|how)\s+(?:did|does|do|has|have|had|will|would)\s+(?:the\s+)?"
+    r"\b(?:what|how)\s+(?:did|does|do|has|have|had|will|would)\s+"
     r"((?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+"
     rf"(?:{_ASKED_SAYING})\b"
-    r"|\b(?:did|has|have|had|was|were)\s+(?:the\s+)?((?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+"
+    r"|\b(?:did|has|have|had)\s+((?:[\w'’.&-]+\s+){0,3}?[\w'’.&-]+)\s+"
     rf"(?:{_ASKED_SAYING})\b",
     re.I,
 )
+_DETERMINERS = frozenset("the a an any some".split())
 
 
 def speakers(documents: Iterable[str]) -> frozenset[str]:
@@ -74,15 +80,20 @@ def speakers(documents: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+def says(word: str) -> bool:
+    """Is ``word`` a verb (or noun) of saying: "said", "told", "statement"…?"""
+    return bool(_SAYING_WORD.fullmatch(word))
+
+
 def silent_speaker(question: str, lexicon: Lexicon, speaking: Collection[str]) -> str:
-    """The name as typed when the question asks what it said and the sources name it but
-    never as a speaker (``speaking``: `speakers` of the sources); "" otherwise. A name the
-    sources never use is `subject.py`'s to report."""
-    asked = asked_speaker(question, lexicon.names)
-    forms = [_form(word) for word in asked]
+    """Who the question asks the words of, as typed ("Apple", "Research In Motion"), when the
+    sources name them but never as a speaker (``speaking``: `speakers` of the sources); ""
+    otherwise. A name the sources never use is `subject.py`'s to report."""
+    subject, names = _asked(question, lexicon.names)
+    forms = [_form(word) for word in names]
     if not forms or any(_speaks(form, speaking) or not lexicon.mentions(form) for form in forms):
         return ""
-    return " ".join(asked)
+    return subject
 
 
 def _speaks(form: str, speaking: Collection[str]) -> bool:
@@ -90,24 +101,38 @@ def _speaks(form: str, speaking: Collection[str]) -> bool:
     difflib's ratio at least `MISSPELT`, the first letter kept, as for unknown subjects)?"""
     if form in speaking or any(other in speaking for other in name_forms(form)):
         return True
-    near = [name for name in speaking if name[:1] == form[:1]]
-    return bool(difflib.get_close_matches(form, near, n=1, cutoff=MISSPELT))
+    return bool(misspelt_of(form, speaking))
 
 
 def asked_speaker(question: str, names: Collection[str] = ()) -> list[str]:
-    """The name whose words the question asks for, as typed word by word (["Apple"] of "What
+    """The name words of whoever the question asks the words of, as typed (["Apple"] of "What
     did Apple say about the ban?"); [] when it asks for no one's words or names no one
-    ("they"). A word in lower case is a name only when it is one of ``names``, the words the
-    sources always capitalise ("what did snowden say"): chat drops capitals."""
+    ("they", "the agency"). See `_asked`."""
+    return _asked(question, names)[1]
+
+
+def _asked(question: str, names: Collection[str]) -> tuple[str, list[str]]:
+    """The subject of a question asking for someone's words, as typed without a leading
+    determiner, and its name words. A word is a name when capitalised, or, in a message typed
+    all in lower case, when it is one of ``names`` (the words the sources always capitalise:
+    "what did snowden say") and no determiner comes before it ("the agency" is a description,
+    even if the sources capitalise "National Security Agency")."""
     match = _ASKS.search(question.replace("’", "'"))
     if match is None:
-        return []
-    subject = (match[1] or match[2] or "").split()
-    return [
+        return "", []
+    words = (match[1] or match[2] or "").split()
+    if words and words[0].lower() in _DETERMINERS:
+        described, words = True, words[1:]
+    else:
+        described = False
+    chat = question == question.lower()
+    found = [
         w.strip(".?!,;:")
-        for w in subject
-        if (w[:1].isupper() or _form(w) in names) and _form(w) not in STOPWORDS
+        for w in words
+        if _form(w) not in STOPWORDS
+        and (w[:1].isupper() or (chat and not described and _form(w) in names))
     ]
+    return " ".join(words).strip("?!,;:"), found
 
 
 def _form(word: str) -> str:

@@ -21,14 +21,13 @@ beside it.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable
 
 from embeddings.retrieval.answer_types import office_names
-from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form
+from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form, misspelt_of
 from embeddings.retrieval.places import CAPITALS
 from embeddings.retrieval.query import insertions
+from embeddings.retrieval.speech import says
 
 _AUXILIARY = r"(?:did|does|do|has|have|had|was|is|were|are|will|would|can|could)"
 _AFTER_AUXILIARY = re.compile(
@@ -41,20 +40,15 @@ _OF = re.compile(
     r"(?:[\w'-]+\s+){0,2}?[\w'-]+?\s+of\s+((?:[\w'.-]+\s*){1,3})(?:[?.!,;]|$)",
     re.I,
 )
-_HOLDER = re.compile(rf"\b{_AUXILIARY}\s+((?:[\w'.&-]+\s+){{0,5}}?)([\w-]+)(?=[\s'’?.!,;]|$)", re.I)
-"""An auxiliary, then up to six words: the subject of "did Pakistan's IT minister say…"."""
-_SUBJECT_ENDS = frozenset("about on to in for with at from by after before over when that".split())
-_NOT_ONLY_OFFICES = frozenset({"owner", "general", "chair"})
+_DETERMINERS = frozenset("the a an any some its their his her our your my".split())
+_NOT_ONLY_OFFICES = frozenset({"owner", "general", "chair", "manager"})
 """Office words that more often name something else: "handset owners", "the general public",
-"the chair of a meeting"."""
+"the chair of a meeting", "IT managers" (of the companies using a service)."""
 _TITLES = frozenset("mr mrs ms miss dr prof sir dame lord lady sen gen col gov rep rev".split())
 """Honorifics before a name ("What did Mr. Beard say?"): the name is what follows."""
 LONGEST_ACRONYM = 5
 """A word in capitals throughout is read as a name up to this long ("PTA", "NATO"); longer, it
 is shouting ("DEADLINE"). Acronyms of the seeds' sources run two to four letters."""
-MISSPELT = 0.8
-"""difflib's ratio from which a name counts as a misspelling of a known one ("indie"/"india"
-0.8, "islamabaad"/"islamabad" 0.95; "telegram"/"telecom" is 0.67), as the corrector's cut-off."""
 _CITIES = {content_form(city): country for city, country in CAPITALS.items()}
 
 
@@ -75,19 +69,34 @@ def unknown_subject(question: str, lexicon: Lexicon) -> str | None:
 
 
 def _unknown_office(text: str, lexicon: Lexicon) -> str | None:
-    """The subject as typed ("Pakistan's interior minister") when it holds an office that the
-    sources never use under any of its names; None otherwise."""
+    """The subject as typed ("Pakistan's interior minister") when it is an office that the
+    sources never use under any of its names; None otherwise. The subject is the noun phrase
+    right after an auxiliary: a determiner first at most (again after "or", "and"), then words
+    that are no stop words and no verb of saying ("Pakistan's", "interior", "IT"), up to the
+    office, within seven words. "Is Marty Beard the president…" (a second determiner), "does
+    this affect managers" (a pronoun) and "what did Beard tell ministers" (a verb) have no
+    office for subject; "did the PTA or any pak minister reply" has one."""
     for match in re.finditer(r"\b" + _AUXILIARY + r"\s+", text, re.I):
         words: list[str] = []
-        for word in text[match.end() :].split()[:6]:
-            form = content_form(word.strip("?.!,;:"))
-            if form in _SUBJECT_ENDS:
+        opening = True  # where a determiner may stand
+        for word in text[match.end() :].split()[:7]:
+            bare = word.strip("?.!,;:")
+            form = content_form(bare)
+            if (opening and form in _DETERMINERS) or (words and form in ("or", "and")):
+                words.append(bare)
+                opening = form in ("or", "and")
+                continue
+            opening = False
+            acronym = len(bare) > 1 and bare.isupper()  # "IT" is no "it"
+            if (form in STOPWORDS and not acronym) or says(form):
                 break
-            words.append(word.strip("?.!,;:"))
-            names = office_names(form)
-            if names and form not in _NOT_ONLY_OFFICES and names[0] not in _NOT_ONLY_OFFICES:
-                if not any(lexicon.mentions(name) for name in names):
-                    return " ".join(words)
+            words.append(bare)
+            if names := office_names(form):
+                if _NOT_ONLY_OFFICES.isdisjoint({form, names[0]}) and not any(
+                    lexicon.mentions(name) for name in names
+                ):
+                    joins = [i for i, w in enumerate(words) if w.lower() in ("or", "and")]
+                    return " ".join(words[joins[-1] + 1 :] if joins else words)
                 break
     return None
 
@@ -121,16 +130,8 @@ def _known(name: str, spelt: str | None, lexicon: Lexicon) -> bool:
     form = content_form(name).strip(".")
     if not form or lexicon.mentions(form):
         return True
-    if spelt is None and (city := form if form in _CITIES else _close(form, _CITIES)):
+    if spelt is None and (city := form if form in _CITIES else misspelt_of(form, _CITIES)):
         spelt = _CITIES[city]
     if spelt is not None:
         return all(lexicon.mentions(content_form(w)) for w in spelt.split() if w[:1].isupper())
-    return bool(_close(form, lexicon.vocabulary))
-
-
-def _close(form: str, words: Iterable[str]) -> str:
-    """The word within `MISSPELT` of ``form``, among those that share its first letter and are
-    about as long (a typo rarely hits the first letter); "" when there is none."""
-    near = [w for w in words if w[:1] == form[:1] and abs(len(w) - len(form)) <= 2]
-    found = difflib.get_close_matches(form, near, n=1, cutoff=MISSPELT)
-    return found[0] if found else ""
+    return bool(misspelt_of(form, lexicon.vocabulary))
