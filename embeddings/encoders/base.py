@@ -78,16 +78,16 @@ class ReadsTokens(Protocol):
         ...
 
 
-class AsQueries:
-    """A `QueryEncoder` seen as a plain `Encoder` that embeds every text as a question, so
-    question vectors (`retrieval/everyday.py`) are stored and kept like passages' vectors."""
+class Wrapped:
+    """An encoder around another: the same model, window and tokenizer. Subclasses change how
+    texts are encoded (`AsQueries`, `progress.ProgressEncoder`)."""
 
-    def __init__(self, encoder: QueryEncoder) -> None:
+    def __init__(self, encoder: Encoder) -> None:
         self._encoder = encoder
 
     @property
     def name(self) -> str:
-        return f"{self._encoder.name} (queries)"
+        return self._encoder.name
 
     @property
     def dim(self) -> int:
@@ -97,8 +97,24 @@ class AsQueries:
     def max_tokens(self) -> int:
         return self._encoder.max_tokens
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encoder.encode_queries(texts)
-
     def count_tokens(self, text: str) -> int:
         return self._encoder.count_tokens(text)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encoder.encode(texts)
+
+
+class AsQueries(Wrapped):
+    """A `QueryEncoder` seen as a plain `Encoder` that embeds every text as a question, so
+    question vectors (`retrieval/everyday.py`) are stored and kept like passages' vectors."""
+
+    def __init__(self, encoder: QueryEncoder) -> None:
+        super().__init__(encoder)
+        self._queries = encoder
+
+    @property
+    def name(self) -> str:
+        return f"{self._queries.name} (queries)"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._queries.encode_queries(texts)

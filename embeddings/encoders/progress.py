@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.encoders.base import Encoder
+from embeddings.encoders.base import Encoder, Wrapped
 
 Progress = Callable[[str, int, int], None]
 """Called as (what, done, total) after each chunk: what is "passages", "sentences"..."""
@@ -17,7 +17,7 @@ CHUNK = 256
 that the backend still batches well (sentence-transformers uses batches of 32)."""
 
 
-class ProgressEncoder:
+class ProgressEncoder(Wrapped):
     """Wraps an encoder; `encode` runs in chunks of `CHUNK` texts and reports after each.
 
     The vectors are the same as the wrapped encoder's: encoding is per text, so chunking
@@ -25,27 +25,12 @@ class ProgressEncoder:
     """
 
     def __init__(self, encoder: Encoder, what: str, progress: Progress) -> None:
-        self._encoder = encoder
+        super().__init__(encoder)
         self._what = what
         self._progress = progress
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._encoder, name)
-
-    @property
-    def name(self) -> str:
-        return self._encoder.name
-
-    @property
-    def dim(self) -> int:
-        return self._encoder.dim
-
-    @property
-    def max_tokens(self) -> int:
-        return self._encoder.max_tokens
-
-    def count_tokens(self, text: str) -> int:
-        return self._encoder.count_tokens(text)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         total = len(texts)
