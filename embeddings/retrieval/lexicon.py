@@ -327,3 +327,7 @@ def misspelt_of(form: str, words: Iterable[str]) -> str:
     near = [w for w in words if w[:1] == form[:1] and abs(len(w) - len(form)) <= 2]
     found = difflib.get_close_matches(form, near, n=1, cutoff=MISSPELT)
     return found[0] if found else ""
+
+
+DETERMINERS = frozenset("the a an any some its their his her our your my".split())
+"""Words that open a description rather than a name ("the agency", "any pak minister")."""

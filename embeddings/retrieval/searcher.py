@@ -423,8 +423,8 @@ class Searcher:
 
 def _telling(phrase: tuple[str, ...], lexicon: Lexicon) -> bool:
     """Does a quoted phrase pick out the story when found: two content words or more ("security
-    reasons"), or one specific to it ("unfettered" is not, "Secusmart" is)? "the world" or "the
-    company" is found in any text."""
+    reasons"), or one specific to it ("unfettered", "Secusmart": `Lexicon.specific`)? "the
+    world" or "the company" is found in any text."""
     return len(content_terms(" ".join(phrase))) > 1 or any(lexicon.specific(w) for w in phrase)
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Collection, Iterable
 
 from embeddings.retrieval.lexicon import (
+    DETERMINERS,
     STOPWORDS,
     Lexicon,
     content_form,
@@ -61,7 +62,6 @@ _ASKS = re.compile(
     rf"(?:{_ASKED_SAYING})\b",
     re.I,
 )
-_DETERMINERS = frozenset("the a an any some".split())
 
 
 def speakers(documents: Iterable[str]) -> frozenset[str]:
@@ -121,7 +121,7 @@ def _asked(question: str, names: Collection[str]) -> tuple[str, list[str]]:
     if match is None:
         return "", []
     words = (match[1] or match[2] or "").split()
-    if words and words[0].lower() in _DETERMINERS:
+    if words and words[0].lower() in DETERMINERS:
         described, words = True, words[1:]
     else:
         described = False

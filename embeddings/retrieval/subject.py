@@ -24,7 +24,13 @@ from __future__ import annotations
 import re
 
 from embeddings.retrieval.answer_types import office_names
-from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form, misspelt_of
+from embeddings.retrieval.lexicon import (
+    DETERMINERS,
+    STOPWORDS,
+    Lexicon,
+    content_form,
+    misspelt_of,
+)
 from embeddings.retrieval.places import CAPITALS
 from embeddings.retrieval.query import insertions
 from embeddings.retrieval.speech import says
@@ -40,7 +46,6 @@ _OF = re.compile(
     r"(?:[\w'-]+\s+){0,2}?[\w'-]+?\s+of\s+((?:[\w'.-]+\s*){1,3})(?:[?.!,;]|$)",
     re.I,
 )
-_DETERMINERS = frozenset("the a an any some its their his her our your my".split())
 _NOT_ONLY_OFFICES = frozenset({"owner", "general", "chair", "manager"})
 """Office words that more often name something else: "handset owners", "the general public",
 "the chair of a meeting", "IT managers" (of the companies using a service)."""
@@ -82,7 +87,7 @@ def _unknown_office(text: str, lexicon: Lexicon) -> str | None:
         for word in text[match.end() :].split()[:7]:
             bare = word.strip("?.!,;:")
             form = content_form(bare)
-            if (opening and form in _DETERMINERS) or (words and form in ("or", "and")):
+            if (opening and form in DETERMINERS) or (words and form in ("or", "and")):
                 words.append(bare)
                 opening = form in ("or", "and")
                 continue
