@@ -225,3 +225,19 @@ def test_chat_wrapping_is_left_out_of_what_is_searched(
     library: IndexedLibrary, question: str, embedded: str
 ) -> None:
     assert core(question, library.searcher.corpus.lexicon) == embedded
+
+
+def test_literally_on_topic_needs_a_telling_word_or_two() -> None:
+    from embeddings.retrieval.candidates import literally_on_topic
+    from embeddings.retrieval.lexicon import Lexicon
+
+    lexicon = Lexicon(["Secusmart said so today."], dictionary=frozenset({"said", "today"}))
+    used = np.array([[1.0], [0.4]])  # one term: the first passage uses it, the second not
+    assert literally_on_topic(lexicon, ["secusmart"], used).tolist() == [True, False]
+    assert not literally_on_topic(lexicon, ["today"], used).any()  # any text has it
+    both = np.array([[1.0, 1.0], [1.0, 0.2]])
+    assert literally_on_topic(lexicon, ["said", "today"], both).tolist() == [True, False]
+    quoted = np.array([0.0, 1.0])
+    telling = [("security", "reasons")]
+    assert literally_on_topic(lexicon, ["today"], used, telling, quoted).tolist() == [False, True]
+    assert not literally_on_topic(lexicon, ["today"], used, [("the", "world")], quoted).any()

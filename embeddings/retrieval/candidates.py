@@ -28,7 +28,7 @@ from embeddings.retrieval.answer_types import (
 )
 from embeddings.retrieval.features import Weights, minmax
 from embeddings.retrieval.late import RERANK, maxsim
-from embeddings.retrieval.lexicon import STOPWORDS, stem
+from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_terms, stem
 from embeddings.retrieval.snapshot import Corpus
 from embeddings.store.vectors import VectorIndex
 from embeddings.text import words
@@ -94,6 +94,31 @@ def quotes(corpus: Corpus, phrases: Sequence[tuple[str, ...]], rows: np.ndarray)
         text = f" {' '.join(words(corpus.passages[int(r)].text))} "
         held.append(sum(w in text for w in wanted) / len(wanted))
     return np.array(held)
+
+
+def literally_on_topic(
+    lexicon: Lexicon,
+    terms: Sequence[str],
+    matched: np.ndarray,
+    phrases: Sequence[tuple[str, ...]] = (),
+    quoted: np.ndarray | None = None,
+) -> np.ndarray:
+    """Which passages are on topic by the question's own words, however it embeds: those that
+    use every one of its terms (``matched``, terms × passages' coverage), when one term is
+    specific to the story or there are two or more ("OpenMedia" alone sits below the dense
+    floor; "how are you today?" shares only a word any text has), and those holding all it
+    quotes (``quoted``: `quotes`) when each phrase tells the story from any text (two content
+    words, or one specific word: "security reasons", not "the world")."""
+    literal = (
+        np.all(matched >= 1.0, axis=1)
+        if len(terms) > 1 or any(lexicon.specific(t) for t in terms)
+        else np.zeros(len(matched), dtype=bool)
+    )
+    if quoted is not None and all(
+        len(content_terms(" ".join(p))) > 1 or any(lexicon.specific(w) for w in p) for p in phrases
+    ):
+        literal |= quoted >= 1.0
+    return literal
 
 
 def defines(corpus: Corpus, question: str, rows: np.ndarray) -> np.ndarray:

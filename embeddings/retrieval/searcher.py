@@ -38,6 +38,7 @@ from embeddings.retrieval.candidates import (
     fills_role,
     focus_known,
     late_interaction,
+    literally_on_topic,
     precise,
     quotes,
     strict_type_gate,
@@ -47,7 +48,7 @@ from embeddings.retrieval.coverage import coverage
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
 from embeddings.retrieval.language import detect
-from embeddings.retrieval.lexicon import Lexicon, Query, content_terms
+from embeddings.retrieval.lexicon import Query
 from embeddings.retrieval.multilingual import E5_MIN_SCORE, Multilingual, e5_similarity
 from embeddings.retrieval.places import with_countries
 from embeddings.retrieval.query import core, dense_text, quoted_phrases, words_differ
@@ -363,7 +364,7 @@ class Searcher:
         f["bm25"] = bm25[rows] / top_bm25 if top_bm25 > 0 else np.zeros(len(rows))
         f["definition"] = defines(c, question, rows)
         if phrases := quoted_phrases(question):
-            f["quoted"] = quotes(c, phrases, rows)
+            f["quoted"] = quotes(c, phrases, rows)  # what the question quotes, word for word
         kind = asked_type(question)
         supplied = supplies(c, kind, question, rows, terms, term_vectors)
         role = asked_role(question) if kind is AnswerType.PERSON else None
@@ -383,17 +384,7 @@ class Searcher:
             - w.garbled * (1.0 - f["fluent"])
         )
         confidence = np.maximum(passage_sims[:, 0], raw_sentence)
-        # A passage that uses every word of the question is on topic even when the question
-        # embeds poorly: a bare name like "OpenMedia" sits below the dense floor. Only when one
-        # of the words is specific to the story, or there are two or more: small talk ("how are
-        # you today?") shares a word that any text has.
-        literal = (
-            np.all(matched >= 1.0, axis=1)
-            if len(terms) > 1 or any(c.lexicon.specific(t) for t in terms)
-            else np.zeros(len(rows), dtype=bool)
-        )
-        if "quoted" in f and all(_telling(p, c.lexicon) for p in phrases):
-            literal |= f["quoted"] >= 1.0  # the question's own quotation: on topic
+        literal = literally_on_topic(c.lexicon, terms, matched, phrases, f.get("quoted"))
         confidence = np.where(literal, np.maximum(confidence, LITERAL_CONFIDENCE), confidence)
         exact = precise(c, kind, question, rows)  # a day, a weekday or a time of day
         if exact is not None:
@@ -419,13 +410,6 @@ class Searcher:
             "untyped_confidence": before,
         }
         return Ranking(rows, score, confidence, f, focus).sorted()
-
-
-def _telling(phrase: tuple[str, ...], lexicon: Lexicon) -> bool:
-    """Does a quoted phrase pick out the story when found: two content words or more ("security
-    reasons"), or one specific to it ("unfettered", "Secusmart": `Lexicon.specific`)? "the
-    world" or "the company" is found in any text."""
-    return len(content_terms(" ".join(phrase))) > 1 or any(lexicon.specific(w) for w in phrase)
 
 
 __all__ = ["DEFAULT_MIN_SCORE", "AnswerType", "Explanation", "Searcher", "Weights"]
