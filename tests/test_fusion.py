@@ -231,7 +231,8 @@ def test_literally_on_topic_needs_a_telling_word_or_two() -> None:
     from embeddings.retrieval.candidates import literally_on_topic
     from embeddings.retrieval.lexicon import Lexicon
 
-    lexicon = Lexicon(["Secusmart said so today."], dictionary=frozenset({"said", "today"}))
+    dictionary = frozenset({"said", "today", "the", "world", "security", "reasons"})
+    lexicon = Lexicon(["Secusmart said so today."], dictionary=dictionary)
     used = np.array([[1.0], [0.4]])  # one term: the first passage uses it, the second not
     assert literally_on_topic(lexicon, ["secusmart"], used).tolist() == [True, False]
     assert not literally_on_topic(lexicon, ["today"], used).any()  # any text has it
