@@ -5,6 +5,7 @@ from embeddings.retrieval.answer_types import (
     asked_type,
     counted_words,
     office_names,
+    renamed,
     supplies,
 )
 
@@ -228,3 +229,13 @@ def test_an_office_has_its_other_names_and_a_plural_is_read_as_one() -> None:
     assert "chief" in office_names("boss")
     assert office_names("ministers") == ("minister",)
     assert office_names("handset") == ()
+
+
+def test_an_earlier_name_question_says_what_it_asks_about() -> None:
+    assert renamed("What was BlackBerry called in 2010?") == ("BlackBerry", "")
+    assert renamed("What was the company called before it went by BlackBerry?") == (
+        "the company",
+        "BlackBerry",
+    )
+    assert renamed("What was the former name of the firm?") == ("the firm", "")
+    assert renamed("Why did it leave?") == ("", "")

@@ -169,6 +169,9 @@ def test_an_earlier_name_is_quoted_from_the_one_passage_that_gives_it(
     assert answer.answered and "then Island Boats Ltd" in answer.excerpts[0].text
     # No passage gives an earlier name: the question is read as what it was called then.
     assert library.ask("What was the lighthouse keeper called in 1990?").answered
+    # The passage giving an earlier name of the ferry company does not name the lighthouse.
+    other = library.ask("What was the lighthouse on Gull Rock called in 1990?")
+    assert not other.answered or "Island Boats" not in other.excerpts[0].text
 
 
 def test_the_passage_holding_what_the_question_quotes_comes_first(
@@ -181,6 +184,20 @@ def test_the_passage_holding_what_the_question_quotes_comes_first(
     assert why.ranking.features["quoted"][0] == 1.0
     plain = library.searcher.explain_many(["the new keeper on Gull Rock, who is she?"])[0][1]
     assert "quoted" not in plain.ranking.features  # nothing quoted: no such feature
+
+
+def test_the_passage_naming_the_weekday_asked_for_answers_though_it_shares_few_words(
+    sources: Path, tmp_path: Path
+) -> None:
+    (sources / "delta.txt").write_text(
+        "Museum Works\n\nThe town museum will reopen to visitors after the long repairs, the "
+        "town council said in a statement.\n\nIts big oak doors swung open again on Monday "
+        "morning, with a queue waiting outside.",
+        "utf-8",
+    )
+    library, _ = build(sources, tmp_path / "index")
+    answer = library.ask("On what day of the week did the town museum reopen?")
+    assert answer.answered and "on Monday morning" in answer.excerpts[0].text
 
 
 def test_a_day_asked_for_is_not_answered_by_a_month(sources: Path, tmp_path: Path) -> None:

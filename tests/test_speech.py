@@ -28,7 +28,7 @@ def test_speakers_are_names_beside_a_verb_of_saying() -> None:
         ("How did India react?", []),  # a reaction may be reported without anyone's words
         ("Why was Mumbai mentioned?", []),  # about the text, not anyone's words
         ("Was Apple told about the demand?", []),  # told: Apple listened
-        ("What did the OpenMedia expert say?", ["OpenMedia"]),
+        ("What did the OpenMedia expert say?", []),  # a description: the expert, not OpenMedia
         ("What did they say about it?", []),  # no name
         ("what did apple say", []),  # lower case: no cue that it is a name, unless…
         ("What was Apple called in 2010?", []),  # not a question about words said
@@ -54,9 +54,10 @@ def test_a_name_never_quoted_is_reported_as_typed() -> None:
     assert silent_speaker("lol what did google say", lexicon, quoted) == "google"
     # the name as typed, small words and all
     assert silent_speaker("What did Google Android say?", lexicon, quoted) == "Google Android"
-    assert silent_speaker("What did the Google Android team say?", lexicon, quoted) == (
-        "Google Android team"
-    )
+    assert silent_speaker("What did Apple actually say?", lexicon, quoted) == "Apple"
+    # a description of someone else: their lawyers are not Apple
+    assert silent_speaker("What did Apple's lawyers say?", lexicon, quoted) == ""
+    assert silent_speaker("What did the Google Android team say?", lexicon, quoted) == ""
     assert silent_speaker("What did Laura Tribe say?", lexicon, quoted) == ""
     assert silent_speaker("What did Beard say about July?", lexicon, quoted) == ""
     assert silent_speaker("Why did Indie say it needed access?", lexicon, quoted) == ""  # India

@@ -38,7 +38,10 @@ def lexicon() -> Lexicon:
         ("Did the prime minister comment?", "the prime minister"),
         ("What did Pakistan's IT minister say?", "Pakistan's IT minister"),
         ("so did any ministers react to the ban", "any ministers"),
-        ("did the regulator or any pak minister reply?", "any pak minister"),  # the office
+        (
+            "did the prime minister or any pak minister reply?",
+            "the prime minister or any pak minister",
+        ),
         ("Why did the president of Pakistan order it?", "the president"),
     ],
 )
@@ -72,6 +75,10 @@ def test_a_subject_the_sources_never_name_is_found(
         "Is Marty Beard the president of the company?",  # the office is what is asked
         "Does this affect ministers who use it?",
         "What did Beard tell ministers?",
+        "what did beard and the minister say",  # Beard is known: the question is answered
+        "Is the chairman of OpenMedia Laura Tribe?",  # a copula asks who someone is
+        "Would a government minister be able to read the messages?",  # a modal: a what-if
+        "Did the minister ban the servers?",  # yes or no, about a deed, not words
     ],
 )
 def test_a_subject_the_sources_name_or_no_name_passes(lexicon: Lexicon, question: str) -> None:

@@ -186,6 +186,30 @@ STRICT = frozenset({AnswerType.DATE, AnswerType.NUMBER, AnswerType.AMOUNT, Answe
 """Types a passage must supply to count as an answer; names are too loosely detected to insist.
 A former name is insisted on only when some candidate gives one (`candidates.supplies`): the
 question may just ask what something was called at the time."""
+_RENAMED = re.compile(
+    r"\bwhat (?:was|were) (?P<x>.+?) (?:called|named|known as)\b|"
+    r"\b(?:former|previous|old|original|earlier|prior) name of (?P<of>[^?.!,;]+)|"
+    r"(?P<whose>\S+)'s (?:former|previous|old|original|earlier|prior) name\b|"
+    r"\bwhat did (?P<did>.+?) use to be called\b",
+    re.I,
+)
+_NOW = re.compile(
+    r"\b(?:went by|became|was renamed|renamed itself|changed its name to) (?P<now>[^?.!,;]+)",
+    re.I,
+)
+
+
+def renamed(question: str) -> tuple[str, str]:
+    """What an earlier-name question asks about, and the name it goes by now, in the question's
+    words: ("BlackBerry", "") of "What was BlackBerry called in 2010?", ("the company",
+    "BlackBerry") of "What was the company called before it went by BlackBerry?"; "" for
+    what it does not say."""
+    text = question.replace("’", "'")
+    asked, now = _RENAMED.search(text), _NOW.search(text)
+    thing = next((v for v in asked.groupdict().values() if v), "") if asked else ""
+    return thing, now["now"] if now else ""
+
+
 EXCLUSIVE = frozenset({AnswerType.FORMER_NAME})
 """Strict types so rarely supplied that the passage supplying one is the answer however far
 down the ranking it stands: an earlier name is given once, in a clause ("BlackBerry, then

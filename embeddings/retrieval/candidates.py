@@ -25,6 +25,7 @@ from embeddings.retrieval.answer_types import (
     asked_precision,
     counted_words,
     counts,
+    renamed,
 )
 from embeddings.retrieval.features import Weights, minmax
 from embeddings.retrieval.late import RERANK, maxsim
@@ -107,16 +108,17 @@ def literally_on_topic(
     use every one of its terms (``matched``, terms × passages' coverage), when one term is
     specific to the story or there are two or more ("OpenMedia" alone sits below the dense
     floor; "how are you today?" shares only a word any text has), and those holding all it
-    quotes (``quoted``: `quotes`) when each phrase tells the story from any text (two content
-    words, or one specific word: "security reasons", not "the world")."""
+    quotes (``quoted``: `quotes`) when each phrase has a word that is no stop word ("who said
+    'paramount'", "'no choice'"; not "'the'"). Quoting the sources' words is how a chat checks
+    them, so a quotation found is on topic even when its words are everyday ones; an
+    off-topic request that quotes an everyday phrase the sources happen to use ("how do you say
+    "the world" in French?") is the price."""
     literal = (
         np.all(matched >= 1.0, axis=1)
         if len(terms) > 1 or any(lexicon.specific(t) for t in terms)
         else np.zeros(len(matched), dtype=bool)
     )
-    if quoted is not None and all(
-        len(content_terms(" ".join(p))) > 1 or any(lexicon.specific(w) for w in p) for p in phrases
-    ):
+    if quoted is not None and all(content_terms(" ".join(p)) for p in phrases):
         literal |= quoted >= 1.0
     return literal
 
@@ -170,8 +172,22 @@ def supplies(
     if kind is None:
         return np.ones(len(rows), dtype=bool)
     ok = corpus.supplied[kind][rows]  # a copy: indexing with an array
-    if kind is AnswerType.FORMER_NAME and not ok.any():
-        return np.ones(len(rows), dtype=bool)  # no earlier name anywhere: what it was called
+    if kind is AnswerType.FORMER_NAME:
+        # An earlier name of the thing asked about: the passage must name that thing too, by
+        # its head word or by the name it goes by now ("What was Secusmart called before…",
+        # "What was the BlackBerry Android phone called…" are not answered by "BlackBerry,
+        # then RIM"), counting only words the sources use (chat's "bb" tells nothing).
+        lexicon = corpus.lexicon
+        thing, now = renamed(question)
+        known = [t for t in lexicon.query(thing).terms if t in lexicon.idf]
+        names = [t for t in lexicon.query(now).terms if t in lexicon.idf]
+        asked = {stem(t) for t in known[-1:] + names}
+        if asked:
+            ok &= np.fromiter(
+                (bool(asked & lexicon.doc_stems(int(r))) for r in rows), bool, len(rows)
+            )
+        if not ok.any():
+            return np.ones(len(rows), dtype=bool)  # no earlier name of it: what it was called
     if kind is AnswerType.NUMBER:
         # Read as the question's own terms are: "routes" is "route", "peple" is "people".
         counted = [t for t in corpus.lexicon.query(counted_words(question)).terms if t in terms]

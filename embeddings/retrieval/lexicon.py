@@ -128,6 +128,10 @@ class Lexicon:
         misspelling the corrector could not mend is neither; with no dictionary, all are."""
         return not self._dictionary or term in self._dictionary or term in self.idf
 
+    def doc_stems(self, row: int) -> frozenset[str]:
+        """The stems of the content words of document ``row``."""
+        return frozenset(stem(t) for t in self.doc_terms[row])
+
     def specific(self, term: str) -> bool:
         """Does ``term`` pick out this story rather than any text: a name the sources write, a
         number, or a word outside the encoder's general vocabulary ("secusmart", "bes")?

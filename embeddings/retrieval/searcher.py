@@ -396,6 +396,13 @@ class Searcher:
         # and the gate turns it away, the answer type decided (`--explain`).
         before = float(confidence[int(np.argmax(score))]) if strict and len(score) else 0.0
         exclusive = kind in EXCLUSIVE or (exact is not None and exact.exclusive)
+        if exclusive and supplied.any() and not supplied.all():
+            # The passage an exclusive type picks is the answer when the question is on topic
+            # at all: it names the thing asked about (an earlier name) or scores near the best
+            # (a weekday), but it may share few of the question's words ("Pressure eased after
+            # BlackBerry, then Research in Motion, …").
+            topical = float(confidence.max())
+            confidence = np.where(supplied, np.maximum(confidence, topical), confidence)
         score, confidence = strict_type_gate(strict, supplied, score, confidence, w, exclusive)
         if kind is not None and not strict:  # a name or place: a nudge, never a gate
             score = score + w.type_match * supplied

@@ -111,28 +111,47 @@ def asked_speaker(question: str, names: Collection[str] = ()) -> list[str]:
     return _asked(question, names)[1]
 
 
+_ASIDES = frozenset(
+    "actually really ever even also officially publicly first then later finally ever "
+    "himself herself itself themselves".split()
+)
+"""Words beside a name that leave the name the subject ("What did Apple actually say?",
+"What did Snowden himself say?")."""
+_INSIDE_NAMES = frozenset("of in and or for de the".split())
+"""Small words that may stand between two names ("Research in Motion", "Google and Apple")."""
+
+
 def _asked(question: str, names: Collection[str]) -> tuple[str, list[str]]:
-    """The subject of a question asking for someone's words, as typed without a leading
-    determiner, and its name words. A word is a name when capitalised, or, in a message typed
-    all in lower case, when it is one of ``names`` (the words the sources always capitalise:
-    "what did snowden say") and no determiner comes before it ("the agency" is a description,
-    even if the sources capitalise "National Security Agency")."""
+    """The name a question asks the words of, as typed, and its name words; ("", []) when the
+    subject is not a name alone. A word is a name when capitalised, or, in a message typed all
+    in lower case, when it is one of ``names`` (the words the sources always capitalise: "what
+    did snowden say") and no determiner comes before it ("the agency" is a description, even if
+    the sources capitalise "National Security Agency"). Asides ("actually", "himself") are left
+    out; any other word makes the subject a description of someone else ("Apple's lawyers",
+    "Mumbai police"), whom this does not judge."""
     match = _ASKS.search(question.replace("’", "'"))
     if match is None:
         return "", []
-    words = (match[1] or match[2] or "").split()
+    words = [w.strip(".?!,;:") for w in (match[1] or match[2] or "").split()]
     if words and words[0].lower() in DETERMINERS:
         described, words = True, words[1:]
     else:
         described = False
     chat = question == question.lower()
-    found = [
-        w.strip(".?!,;:")
-        for w in words
-        if _form(w) not in STOPWORDS
-        and (w[:1].isupper() or (chat and not described and _form(w) in names))
-    ]
-    return " ".join(words).strip("?!,;:"), found
+
+    def is_name(word: str) -> bool:
+        form = _form(word)
+        if form in STOPWORDS:
+            return False
+        return word[:1].isupper() or (chat and not described and form in names)
+
+    kept = [w for w in words if w.lower() not in _ASIDES]
+    marks = [is_name(w) for w in kept]
+    for i, word in enumerate(kept):
+        between = 0 < i < len(kept) - 1 and marks[i - 1] and marks[i + 1]
+        if not marks[i] and not (between and word.lower() in _INSIDE_NAMES):
+            return "", []
+    return " ".join(kept), [w for w, mark in zip(kept, marks, strict=True) if mark]
 
 
 def _form(word: str) -> str:

@@ -73,37 +73,61 @@ def unknown_subject(question: str, lexicon: Lexicon) -> str | None:
     return _unknown_office(text, lexicon)
 
 
+_DOING = re.compile(
+    r"(?:\b(?P<wh>what|how|when|where|why|who|which)\s+|^\s*|[,.;:!?]\s+|"
+    r"\b(?:so|and|but|ok|okay|lol|wait|also|yo)\s+)(?:did|does|do|has|have|had|will)\s+",
+    re.I,
+)
+"""Where an office holder is asked about as the one who acts: after "what/how/when… did" ("what
+did the minister say", "when will the minister comment"), or opening a yes/no question ("did
+the minister comment?"). Not a copula ("is the chairman of OpenMedia Laura Tribe?") nor a modal
+("could the prime minister read BES emails?"): those ask about something else."""
+
+
 def _unknown_office(text: str, lexicon: Lexicon) -> str | None:
     """The subject as typed ("Pakistan's interior minister") when it is an office that the
     sources never use under any of its names; None otherwise. The subject is the noun phrase
-    right after an auxiliary: a determiner first at most (again after "or", "and"), then words
-    that are no stop words and no verb of saying ("Pakistan's", "interior", "IT"), up to the
-    office, within seven words. "Is Marty Beard the president…" (a second determiner), "does
-    this affect managers" (a pronoun) and "what did Beard tell ministers" (a verb) have no
-    office for subject; "did the PTA or any pak minister reply" has one."""
-    for match in re.finditer(r"\b" + _AUXILIARY + r"\s+", text, re.I):
-        words: list[str] = []
-        opening = True  # where a determiner may stand
-        for word in text[match.end() :].split()[:7]:
-            bare = word.strip("?.!,;:")
+    right after the auxiliary (`_DOING`): a determiner first at most (again after "or", "and"),
+    then words that are no stop words and no verb of saying ("Pakistan's", "interior", "IT"),
+    up to the office, within seven words. "Does this affect managers" (a pronoun) and "what
+    did Beard tell ministers" (a verb) have no office for subject. A yes/no question must ask
+    for the office holder's words ("did the minister comment?", not "did the minister ban
+    it?"), and every part of a subject joined by "or"/"and" must be such an office ("did Beard
+    and the minister say…" asks about Beard too)."""
+    for match in _DOING.finditer(text):
+        parts: list[list[str]] = [[]]
+        rest = [w.strip("?.!,;:") for w in text[match.end() :].split()]
+        after = len(rest)  # where the subject ends
+        for n, bare in enumerate(rest[:7]):
             form = content_form(bare)
-            if (opening and form in DETERMINERS) or (words and form in ("or", "and")):
-                words.append(bare)
-                opening = form in ("or", "and")
+            if form in ("or", "and") and parts[-1]:
+                parts.append([])
                 continue
-            opening = False
+            if not parts[-1] and form in DETERMINERS:
+                parts[-1].append(bare)
+                continue
             acronym = len(bare) > 1 and bare.isupper()  # "IT" is no "it"
             if (form in STOPWORDS and not acronym) or says(form):
+                after = n
                 break
-            words.append(bare)
-            if names := office_names(form):
-                if _NOT_ONLY_OFFICES.isdisjoint({form, names[0]}) and not any(
-                    lexicon.mentions(name) for name in names
-                ):
-                    joins = [i for i, w in enumerate(words) if w.lower() in ("or", "and")]
-                    return " ".join(words[joins[-1] + 1 :] if joins else words)
+            parts[-1].append(bare)
+            following = content_form(rest[n + 1]) if n + 1 < len(rest) else ""
+            if office_names(form) and following not in ("or", "and"):
+                after = n + 1
                 break
+        verb = content_form(rest[after]) if after < len(rest) else ""
+        if (match["wh"] or says(verb)) and all(_unknown_office_part(p, lexicon) for p in parts):
+            return " or ".join(" ".join(p) for p in parts)
     return None
+
+
+def _unknown_office_part(words: list[str], lexicon: Lexicon) -> bool:
+    """Does this part of a subject hold an office the sources never use under any name?"""
+    for word in words:
+        names = office_names(content_form(word))
+        if names and _NOT_ONLY_OFFICES.isdisjoint({names[0]}):
+            return not any(lexicon.mentions(name) for name in names)
+    return False
 
 
 def _leading_names(words: list[str]) -> list[str]:
