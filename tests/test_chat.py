@@ -217,6 +217,10 @@ def test_merge_of_unanswered_parts_is_unanswered_and_skips_them() -> None:
     assert not merge("q", [Answer("a"), Answer("b")]).answered
     merged = merge("q", [Answer("a"), Answer("b", (excerpt("z", 4),))])
     assert [e.source.id for e in merged.excerpts] == ["z"]
+    # none answered: the reason a part gave is kept, so the reply can still say why
+    why = merge("q", [Answer("a"), Answer("b", unquoted="Apple"), Answer("c", unmentioned="Nokia")])
+    assert not why.answered and (why.unquoted, why.unmentioned) == ("Apple", "Nokia")
+    assert not merge("q", [Answer("a", unquoted="Apple"), Answer("b", (excerpt("z", 4),))]).unquoted
 
 
 def test_ask_split_asks_every_part_in_one_call_and_keeps_single_answers() -> None:

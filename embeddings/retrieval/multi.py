@@ -32,7 +32,8 @@ def merge(question: str, answers: Sequence[Answer]) -> Answer:
     excerpt of each part, in the order asked, then the parts' other excerpts in the same order.
     A passage quoted for two parts (itself, or a copy of it in another source) is shown once.
     Each part brings at most ``k`` excerpts, as its own answer holds. A part the sources do not
-    answer adds nothing; if none is answered, the message is not.
+    answer adds nothing; if none is answered, the message is not, and keeps the first reason a
+    part gave (a name never mentioned, someone never quoted).
 
     Args:
         question: the message as asked, kept as the answer's question.
@@ -48,4 +49,8 @@ def merge(question: str, answers: Sequence[Answer]) -> Answer:
         if not keys & seen:
             seen |= keys
             kept.append(excerpt)
-    return Answer(question, tuple(kept))
+    if kept:
+        return Answer(question, tuple(kept))
+    unmentioned = next((a.unmentioned for a in answers if a.unmentioned), "")
+    unquoted = next((a.unquoted for a in answers if a.unquoted), "")
+    return Answer(question, unmentioned=unmentioned, unquoted=unquoted)
