@@ -66,6 +66,12 @@ def build(
     return build_library(sources, index, encoder or RecordingEncoder(), options=options)
 
 
+def build_with(sources: Path, index: Path, article: str) -> IndexedLibrary:
+    """The library of ``sources`` with one more article (``article``: its text, title first)."""
+    (sources / "delta.txt").write_text(article, "utf-8")
+    return build(sources, index)[0]
+
+
 def test_answer_quotes_the_right_source_verbatim(sources: Path, tmp_path: Path) -> None:
     library, report = build(sources, tmp_path / "index")
     assert (report.sources, report.passages) == (3, 7)
@@ -112,10 +118,11 @@ def test_strict_answer_type_abstains_when_no_passage_supplies_it(
 
 
 def test_how_many_needs_a_number_of_the_counted_thing(sources: Path, tmp_path: Path) -> None:
-    (sources / "delta.txt").write_text(
-        "Ferry Numbers\n\nThe ferry carried about 400 passengers a day last summer.", "utf-8"
+    library = build_with(
+        sources,
+        tmp_path / "index",
+        "Ferry Numbers\n\nThe ferry carried about 400 passengers a day last summer.",
     )
-    library, _ = build(sources, tmp_path / "index")
     assert library.ask("How many passengers did the ferry carry?").answered
     # "March 3" is a number in a passage about the route, but no count of routes.
     [(answer, why)] = library.searcher.explain_many(["How many ferry routes will close?"])
@@ -156,15 +163,15 @@ def test_the_search_abstains_on_someone_the_sources_never_quote(
 def test_an_earlier_name_is_quoted_from_the_one_passage_that_gives_it(
     sources: Path, tmp_path: Path
 ) -> None:
-    (sources / "delta.txt").write_text(
+    library = build_with(
+        sources,
+        tmp_path / "index",
         "Ferry History\n\n"
         "The harbour ferry company was called the best harbour ferry company in 1990 by the "
         "town's paper, and the harbour ferry company was proud of it.\n\n"
         "Fuel grew dear in the nineties, and the harbour ferry company, then Island Boats Ltd, "
         "sold two of its four old boats to a buyer from the south coast.",
-        "utf-8",
     )
-    library, _ = build(sources, tmp_path / "index")
     answer = library.ask("What was the harbour ferry company called in 1990?")
     assert answer.answered and "then Island Boats Ltd" in answer.excerpts[0].text
     # No passage gives an earlier name: the question is read as what it was called then.
@@ -189,23 +196,23 @@ def test_the_passage_holding_what_the_question_quotes_comes_first(
 def test_the_passage_naming_the_weekday_asked_for_answers_though_it_shares_few_words(
     sources: Path, tmp_path: Path
 ) -> None:
-    (sources / "delta.txt").write_text(
+    library = build_with(
+        sources,
+        tmp_path / "index",
         "Museum Works\n\nThe town museum will reopen to visitors after the long repairs, the "
         "town council said in a statement.\n\nIts big oak doors swung open again on Monday "
         "morning, with a queue waiting outside.",
-        "utf-8",
     )
-    library, _ = build(sources, tmp_path / "index")
     answer = library.ask("On what day of the week did the town museum reopen?")
     assert answer.answered and "on Monday morning" in answer.excerpts[0].text
 
 
 def test_a_day_asked_for_is_not_answered_by_a_month(sources: Path, tmp_path: Path) -> None:
-    (sources / "delta.txt").write_text(
+    library = build_with(
+        sources,
+        tmp_path / "index",
         "Museum Works\n\nThe town museum will reopen to visitors in June, the council said.",
-        "utf-8",
     )
-    library, _ = build(sources, tmp_path / "index")
     assert library.ask("When will the town museum reopen?").answered
     assert library.ask("On what date will the town museum reopen?").answered  # June, at least
     assert not library.ask("On what exact date will the town museum reopen?").answered

@@ -287,9 +287,7 @@ def fills_role(
     if role.nouns:
         nouns = frozenset(stem(n) for n in role.nouns)
         post |= np.fromiter(
-            (any(stem(t) in nouns for t in lexicon.doc_terms[int(r)]) for r in rows),
-            bool,
-            len(rows),
+            (bool(nouns & lexicon.doc_stems(int(r))) for r in rows), bool, len(rows)
         )
     return ok & post
 
