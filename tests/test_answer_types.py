@@ -34,6 +34,9 @@ from embeddings.retrieval.answer_types import (
         ("Which group was she known as an expert for at the time?", None),
         ("What penalty did India threaten?", None),  # a ban, not money
         ("In which year did it rename itself?", AnswerType.DATE),
+        ("What was the original deadline?", AnswerType.DATE),
+        ("what's the new cutoff", AnswerType.DATE),
+        ("Was the deadline extended?", None),  # asks whether, not when
     ],
 )
 def test_asked_type(question: str, kind: AnswerType | None) -> None:

@@ -72,6 +72,12 @@ def test_an_off_topic_question_in_another_language_gets_no_quote(
     assert not library.ask(question).answered
 
 
+def test_an_office_the_sources_never_use_is_named_in_the_reason(library: IndexedLibrary) -> None:
+    answer = library.ask("Pakistan ke wazir-e-azam ne is faisle par kya kaha?")
+    assert not answer.answered
+    assert answer.unmentioned == "a prime minister"
+
+
 def test_english_questions_skip_the_multilingual_encoder(
     library: IndexedLibrary, e5: E5Encoder
 ) -> None:

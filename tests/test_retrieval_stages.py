@@ -56,7 +56,10 @@ def test_language_is_told_by_script_and_function_words(text: str, english: bool)
         ("بلیک بیری پاکستان سے کب نکلے گا؟", AnswerType.DATE),
         ("kitni companies affected hongi?", AnswerType.NUMBER),
         ("بلیک بیری کا اعلان کس نے کیا؟", AnswerType.PERSON),
-        ("kaun si deadline di gayi thi?", None),  # "kaun si" is which, not who
+        ("kaun si company ne kaha?", None),  # "kaun si" is which, not who
+        ("kaun si deadline di gayi thi?", AnswerType.DATE),  # a deadline is a date
+        ("Quelle était la date limite initiale ?", AnswerType.DATE),
+        ("BlackBerry Pakistan'dan ne zaman çıkacak?", AnswerType.DATE),
         ("ब्लैकबेरी के सीईओ कौन है?", AnswerType.PERSON),
         ("ब्लैकबेरी का सर्वर कहां है?", AnswerType.PLACE),
         ("¿Qué quería el gobierno?", None),

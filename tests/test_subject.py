@@ -3,7 +3,7 @@
 import pytest
 
 from embeddings.retrieval.lexicon import Lexicon
-from embeddings.retrieval.subject import unknown_subject
+from embeddings.retrieval.subject import unknown_office_other, unknown_subject
 
 DOCUMENTS = [
     "The Waterloo, Ont.-based company said it will leave India and Pakistan over the ban.",
@@ -96,3 +96,36 @@ def test_only_what_the_search_wrote_beside_a_name_is_read_as_inserted() -> None:
     assert insertions("What did Riyadh (Saudi Arabia) say?")[1] == {"Riyadh": "Saudi Arabia"}
     typed = "What did Nokia (a phone maker) say?"
     assert insertions(typed) == (typed, {})
+
+
+@pytest.mark.parametrize(
+    ("question", "office"),
+    [
+        ("Pakistan ke wazir-e-azam ne is faisle par kya kaha?", "a prime minister"),
+        ("پی ٹی اے کے چیئرمین نے اس معاملے پر کیا بیان دیا؟", "a chairman"),
+        ("Comment le ministre pakistanais a-t-il réagi ?", "a minister"),
+        ("¿Qué dijo el primer ministro de Pakistán?", "a prime minister"),  # not "a minister"
+        ("PTA ke chairman ne kya kaha?", "a chairman"),  # an English word in Roman Urdu
+        ("क्या राष्ट्रपति ने कुछ कहा?", "a president"),
+        ("¿Quién es el director general de la empresa?", "a chief executive"),  # no "director"
+    ],
+)
+def test_an_office_named_in_another_language_that_the_sources_never_use(
+    lexicon: Lexicon, question: str, office: str
+) -> None:
+    assert unknown_office_other(question, lexicon) == office
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ब्लैकबेरी का मुख्य परिचालन अधिकारी कौन है?",  # a chief operating officer: used
+        "¿Qué dijo el ministro y el director de operaciones?",  # one of them is used
+        "Was sagte der Leiter der Firma?",  # "head": the sources use "chief"
+        "BlackBerry Pakistan se kyun ja raha hai?",  # no office at all
+    ],
+)
+def test_an_office_in_another_language_that_the_sources_use_or_none_passes(
+    lexicon: Lexicon, question: str
+) -> None:
+    assert unknown_office_other(question, lexicon) is None

@@ -45,7 +45,11 @@ _ASKS = [
             r"^(when|since when)\b|"
             r"\b(when|since when) (did|does|do|is|was|will|were|are|has|had)\b|"
             r"\b(what|which) (exact |precise )?(date|day|year|month|time|week|weekday)\b|"
-            r"\bin what year\b|\bon what day\b"
+            r"\bin what year\b|\bon what day\b|"
+            # a deadline is a date ("what was the original deadline?"; not "was the deadline
+            # extended?", which asks whether)
+            r"\b(what|which)('s| is| was| were) (the |their |its )?(\w+ )?(deadline|cutoff|"
+            r"cut-off|due date|time limit)s?\b"
         ),
     ),
     (

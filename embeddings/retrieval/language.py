@@ -143,8 +143,15 @@ _ASKS_OTHER: list[tuple[AnswerType, re.Pattern[str]]] = [
     (
         AnswerType.DATE,
         re.compile(
-            rf"{_B}(کب|kab|कब|متى|cuándo|quand|wann|quando){_E}|en qué (año|fecha)|"
-            r"in welchem jahr|en quelle année|کس تاریخ|kis tareekh|کس سال",
+            rf"{_B}(کب|kab|कब|متى|cuándo|quand|wann|quando|kapan){_E}|"
+            r"en qué (año|fecha|día|mes)|qué fecha|in welchem (jahr|monat)|an welchem tag|"
+            r"welches datum|en quelle année|quelle date|quel jour|qual (data|dia)|que dia|"
+            r"ne zaman|hangi (tarih|gün|yıl)|"
+            r"کس تاریخ|kis tareekh|kis tarikh|kis din|کس دن|کس سال|kis saal|किस तारीख|किस दिन|"
+            r"किस साल|في أي (يوم|تاريخ|عام|سنة)|"
+            # a deadline is a date
+            r"ڈیڈ لائن|deadline|fecha límite|plazo|date limite|délai|frist|prazo|समय सीमा|"
+            r"الموعد النهائي|مهلة",
             re.I,
         ),
     ),
@@ -170,6 +177,68 @@ _ASKS_OTHER: list[tuple[AnswerType, re.Pattern[str]]] = [
         re.compile(rf"{_B}(کہاں|kahan|कहाँ|कहां|أين|dónde|où|wo|onde|dove){_E}", re.I),
     ),
 ]
+
+
+# Offices named in other languages, each with what English calls it (the first name is how a
+# reply names it). General vocabulary, like the question words above: the longer names come
+# first, so "director ejecutivo" is a chief executive and no director, and "رئيس" alone (head,
+# chairman, president) names none.
+_OFFICES_OTHER: list[tuple[tuple[str, ...], str]] = [
+    (english, name)
+    for english, names in (
+        (
+            ("prime minister",),
+            "وزیر اعظم|وزیرِ اعظم|وزیراعظم|wazir-e-azam|wazir e azam|wazire azam|wazir-e-aazam|"
+            "प्रधानमंत्री|प्रधान मंत्री|رئيس الوزراء|primer ministro|primera ministra|"
+            "premier ministre|premierminister|ministerpräsident|primeiro-ministro|primo ministro|"
+            "başbakan|perdana menteri",
+        ),
+        (
+            ("chief executive", "ceo"),
+            "سی ای او|चीफ एग्जीक्यूटिव|सीईओ|मुख्य कार्यकारी|الرئيس التنفيذي|director ejecutivo|"
+            "directora ejecutiva|director general|directora general|consejero delegado|pdg|"
+            "directeur général|vorstandschef|geschäftsführer",
+        ),
+        (
+            ("chief operating officer", "coo"),
+            "چیف آپریٹنگ آفیسر|मुख्य परिचालन अधिकारी|مدير العمليات|رئيس العمليات|"
+            "director de operaciones|directora de operaciones|directeur des opérations|"
+            "betriebsleiter",
+        ),
+        (
+            ("minister",),
+            "وزیر|wazir|मंत्री|وزير|ministro|ministra|ministre|minister|ministerin|bakan|menteri",
+        ),
+        (
+            ("president",),
+            "صدر مملکت|صدرِ مملکت|sadr-e-mumlikat|राष्ट्रपति|presidente|président|présidente|"
+            "präsident|präsidentin|cumhurbaşkanı|presiden",
+        ),
+        (("chairman",), "چیئرمین|چیرمین|चेयरमैन|अध्यक्ष|vorsitzende|vorsitzender"),
+        (("governor",), "گورنر|राज्यपाल|محافظ|gobernador|gouverneur"),
+        (("ambassador",), "سفیر|safeer|राजदूत|سفير|embajador|ambassadeur|botschafter"),
+        (("founder",), "بانی|संस्थापक|مؤسس|fundador|fondateur|gründer"),
+        (("mayor",), "میئر|महापौर|عمدة|alcalde|maire|bürgermeister"),
+        (("head",), "سربراہ|sarbarah|प्रमुख|jefe|chef|leiter"),
+    )
+    for name in names.split("|")
+]
+_OFFICE_OTHER = re.compile(
+    "|".join(
+        rf"{_B}{re.escape(name)}{_E}"
+        for name in sorted({n for _, n in _OFFICES_OTHER}, key=len, reverse=True)
+    ),
+    re.I,
+)
+_OFFICE_OF = {name: english for english, name in _OFFICES_OTHER}
+
+
+def offices_other(text: str) -> tuple[list[tuple[str, ...]], str]:
+    """The offices a question that is not English names, each as what English calls it
+    ("wazir-e-azam": ("prime minister",)), longest name first, and the question with those
+    names blanked out."""
+    found = [_OFFICE_OF[m[0].casefold()] for m in _OFFICE_OTHER.finditer(text)]
+    return found, _OFFICE_OTHER.sub(" ", text)
 
 
 def asked_type_other(text: str) -> AnswerType | None:

@@ -29,6 +29,7 @@ from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.language import Language, asked_type_other
 from embeddings.retrieval.lexicon import Query, content_terms
 from embeddings.retrieval.snapshot import Corpus, Scored
+from embeddings.retrieval.subject import unknown_office_other
 from embeddings.retrieval.threads import one_blas_thread
 
 E5_MIN_SCORE = 0.80
@@ -100,6 +101,9 @@ class Multilingual:
                 return Answer(asked), Explanation(language.code, ranking, "e5 floor", False)
             if question and question["everyday"] - nearest > EVERYDAY_MARGIN:
                 return Answer(asked), Explanation(language.code, ranking, "everyday", False)
+            if office := unknown_office_other(asked, c.lexicon):
+                why = Explanation(language.code, ranking, "unknown subject", False)
+                return Answer(asked, unmentioned=office), why
             keep = _within(ranking, floor, E5_RELATED_MARGIN)
             quoted = self.excerpts.make(keep, None, None, k, kind, e5_vector=vector)
         return Answer(asked, tuple(quoted)), Explanation(language.code, ranking, "answered", True)

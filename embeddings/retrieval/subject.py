@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from embeddings.retrieval.answer_types import office_names
+from embeddings.retrieval.language import offices_other
 from embeddings.retrieval.lexicon import (
     DETERMINERS,
     STOPWORDS,
@@ -119,6 +120,32 @@ def _unknown_office(text: str, lexicon: Lexicon) -> str | None:
         if (match["wh"] or says(verb)) and all(_unknown_office_part(p, lexicon) for p in parts):
             return " or ".join(" ".join(p) for p in parts)
     return None
+
+
+def unknown_office_other(question: str, lexicon: Lexicon) -> str | None:
+    """For a question that is not English: the office it names, as a reply names it in English
+    ("a prime minister" for "wazir-e-azam"), when it names offices and the sources use none of
+    them under any name; None otherwise. Without a parser for the language, any office named
+    counts, not only the one acting; an English office word left in the question ("PTA ke
+    chairman ne…") counts too. An office of several words is used when all its words are
+    ("chief operating officer")."""
+    named, rest = offices_other(question)
+    for word in re.findall(r"[a-z][\w-]*", rest.casefold()):
+        if (names := office_names(word)) and _NOT_ONLY_OFFICES.isdisjoint({names[0]}):
+            named.append(names)
+    if not named:
+        return None
+
+    def used(office: str) -> bool:
+        words = office.split()
+        if len(words) == 1:
+            return any(lexicon.mentions(name) for name in office_names(office) or words)
+        return all(lexicon.mentions(word) for word in words)
+
+    if any(used(office) for names in named for office in names):
+        return None
+    office = named[0][0]
+    return f"{'an' if office[0] in 'aeiou' else 'a'} {office}"
 
 
 def _unknown_office_part(words: list[str], lexicon: Lexicon) -> bool:
