@@ -108,6 +108,7 @@ def test_only_what_the_search_wrote_beside_a_name_is_read_as_inserted() -> None:
         ("PTA ke chairman ne kya kaha?", "a chairman"),  # an English word in Roman Urdu
         ("क्या राष्ट्रपति ने कुछ कहा?", "a president"),
         ("¿Quién es el director general de la empresa?", "a chief executive"),  # no "director"
+        ("ماذا قال الوزير الباكستاني؟", "a minister"),  # with the Arabic article
     ],
 )
 def test_an_office_named_in_another_language_that_the_sources_never_use(
@@ -123,6 +124,8 @@ def test_an_office_named_in_another_language_that_the_sources_never_use(
         "¿Qué dijo el ministro y el director de operaciones?",  # one of them is used
         "Was sagte der Leiter der Firma?",  # "head": the sources use "chief"
         "BlackBerry Pakistan se kyun ja raha hai?",  # no office at all
+        "ما هو السبب الرئيسي لانسحاب بلاك بيري؟",  # "main", not "the president"
+        "इसका प्रमुख कारण क्या है?",  # "main reason", not a chief
     ],
 )
 def test_an_office_in_another_language_that_the_sources_use_or_none_passes(

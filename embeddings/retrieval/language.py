@@ -182,7 +182,7 @@ _ASKS_OTHER: list[tuple[AnswerType, re.Pattern[str]]] = [
 # Offices named in other languages, each with what English calls it (the first name is how a
 # reply names it). General vocabulary, like the question words above: the longer names come
 # first, so "director ejecutivo" is a chief executive and no director, and "رئيس" alone (head,
-# chairman, president) names none.
+# chairman, president) names none; nor does "प्रमुख" (chief, but also "main").
 _OFFICES_OTHER: list[tuple[tuple[str, ...], str]] = [
     (english, name)
     for english, names in (
@@ -207,19 +207,19 @@ _OFFICES_OTHER: list[tuple[tuple[str, ...], str]] = [
         ),
         (
             ("minister",),
-            "وزیر|wazir|मंत्री|وزير|ministro|ministra|ministre|minister|ministerin|bakan|menteri",
+            "وزیر|wazir|मंत्री|وزير|الوزير|ministro|ministra|ministre|minister|ministerin|bakan|menteri",
         ),
         (
             ("president",),
-            "صدر مملکت|صدرِ مملکت|sadr-e-mumlikat|राष्ट्रपति|presidente|président|présidente|"
+            "صدر مملکت|صدرِ مملکت|sadr-e-mumlikat|राष्ट्रपति|الرئيس|presidente|président|présidente|"
             "präsident|präsidentin|cumhurbaşkanı|presiden",
         ),
         (("chairman",), "چیئرمین|چیرمین|चेयरमैन|अध्यक्ष|vorsitzende|vorsitzender"),
         (("governor",), "گورنر|राज्यपाल|محافظ|gobernador|gouverneur"),
-        (("ambassador",), "سفیر|safeer|राजदूत|سفير|embajador|ambassadeur|botschafter"),
-        (("founder",), "بانی|संस्थापक|مؤسس|fundador|fondateur|gründer"),
+        (("ambassador",), "سفیر|safeer|राजदूत|سفير|السفير|embajador|ambassadeur|botschafter"),
+        (("founder",), "بانی|संस्थापक|مؤسس|المؤسس|fundador|fondateur|gründer"),
         (("mayor",), "میئر|महापौर|عمدة|alcalde|maire|bürgermeister"),
-        (("head",), "سربراہ|sarbarah|प्रमुख|jefe|chef|leiter"),
+        (("head",), "سربراہ|sarbarah|jefe|chef|leiter"),
     )
     for name in names.split("|")
 ]
