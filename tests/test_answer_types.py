@@ -5,6 +5,7 @@ from embeddings.retrieval.answer_types import (
     asked_type,
     counted_words,
     office_names,
+    gives_count,
     renamed,
     supplies,
 )
@@ -41,6 +42,21 @@ from embeddings.retrieval.answer_types import (
 )
 def test_asked_type(question: str, kind: AnswerType | None) -> None:
     assert asked_type(question) is kind
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("It affects approximately 5,000 companies.", True),
+        ("The attacks killed 166 people.", True),
+        ("the 10 heavily armed gunmen", True),
+        ("It leaves on Dec. 30 for good.", False),  # a day of a month
+        ("Back in 2010 India threatened a ban.", False),  # a year
+        ("It will leave soon.", False),
+    ],
+)
+def test_gives_count(text: str, count: bool) -> None:
+    assert gives_count(text) is count
 
 
 def test_supplies() -> None:

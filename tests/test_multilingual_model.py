@@ -12,6 +12,7 @@ import pytest
 from embeddings.encoders.e5 import E5Encoder
 from embeddings.encoders.sentence_transformers import SentenceTransformerEncoder
 from embeddings.library import IndexedLibrary, build_library
+from embeddings.retrieval.answer_types import gives_count
 from embeddings.text import normalise
 
 pytestmark = pytest.mark.model
@@ -76,6 +77,17 @@ def test_an_office_the_sources_never_use_is_named_in_the_reason(library: Indexed
     answer = library.ask("Pakistan ke wazir-e-azam ne is faisle par kya kaha?")
     assert not answer.answered
     assert answer.unmentioned == "a prime minister"
+
+
+def test_an_amount_the_sources_never_give_in_another_language(library: IndexedLibrary) -> None:
+    assert not library.ask("BlackBerry ko Pakistan chhorne se kitne paise ka nuqsan hua?").answered
+
+
+def test_a_count_in_another_language_is_quoted_only_from_a_passage_that_counts(
+    library: IndexedLibrary,
+) -> None:
+    answer = library.ask("¿Cuántos empleados tenía BlackBerry en Pakistán?")
+    assert answer.excerpts and all(gives_count(e.text) for e in answer.excerpts)
 
 
 def test_english_questions_skip_the_multilingual_encoder(

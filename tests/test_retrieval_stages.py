@@ -55,6 +55,10 @@ def test_language_is_told_by_script_and_function_words(text: str, english: bool)
     [
         ("بلیک بیری پاکستان سے کب نکلے گا؟", AnswerType.DATE),
         ("kitni companies affected hongi?", AnswerType.NUMBER),
+        ("Secusmart kitne paise mein bika?", AnswerType.AMOUNT),  # how much money
+        ("¿Cuánto cuesta el teléfono?", AnswerType.AMOUNT),
+        ("کتنے روپے کا نقصان ہوا؟", AnswerType.AMOUNT),
+        ("¿Cuántos usuarios tenía?", AnswerType.NUMBER),
         ("بلیک بیری کا اعلان کس نے کیا؟", AnswerType.PERSON),
         ("kaun si company ne kaha?", None),  # "kaun si" is which, not who
         ("kaun si deadline di gayi thi?", AnswerType.DATE),  # a deadline is a date

@@ -268,6 +268,17 @@ def counts(
     return False
 
 
+def gives_count(text: str) -> bool:
+    """Whether ``text`` gives a number of anything: a number followed by a word, not a day of a
+    month nor a year ("approximately 5,000 companies", "killed 166 people"; not "Dec. 30",
+    "in 2010")."""
+    return any(
+        not _NOT_A_COUNT.search(text[max(0, m.start() - 12) : m.start()])
+        and not _NOT_A_COUNT.search(m[1])
+        for m in _COUNT.finditer(text)
+    )
+
+
 def asked_type(question: str) -> AnswerType | None:
     """The kind of answer the question asks for, if it asks for a specific kind."""
     text = question.lower().strip()

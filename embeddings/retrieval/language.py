@@ -156,6 +156,18 @@ _ASKS_OTHER: list[tuple[AnswerType, re.Pattern[str]]] = [
         ),
     ),
     (
+        # how much money: "kitne paise", "¿cuánto cuesta…?", "combien coûte…"
+        AnswerType.AMOUNT,
+        re.compile(
+            r"(کتنے|کتنی|kitne|kitni|कितने|कितनी|كم|cuánto|cuánta|combien|wie viel|quanto)"
+            r"\W+(\w+\W+){0,3}?(پیسے|پیسوں|روپے|ڈالر|قیمت|paise|paisay|rupay|rupees|dollar|"
+            r"qeemat|keemat|पैसे|रुपये|डॉलर|कीमत|دولار|أموال|سعر|مال|dinero|dólares|cuesta|costó|"
+            r"costaba|pagó|argent|dollars|coûte|coûté|payé|geld|dollar|kostet|kostete|bezahlt)|"
+            r"(قیمت|qeemat|keemat|कीमत|سعر|precio|prix|preis)\b",
+            re.I,
+        ),
+    ),
+    (
         AnswerType.NUMBER,
         re.compile(
             rf"{_B}(کتنے|کتنی|کتنا|kitne|kitni|kitna|कितने|कितनी|कितना|كم|cuántos|cuántas|"

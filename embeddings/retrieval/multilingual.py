@@ -17,7 +17,7 @@ import numpy as np
 
 from embeddings.excerpts.quoting import ExcerptMaker
 from embeddings.models import Answer
-from embeddings.retrieval.answer_types import STRICT
+from embeddings.retrieval.answer_types import STRICT, AnswerType, gives_count
 from embeddings.retrieval.candidates import (
     best_sentences,
     candidates_in,
@@ -78,6 +78,11 @@ class Multilingual:
             sims = e5_similarity(c, rows, vector)
             kind = asked_type_other(asked)
             supplied = supplies(c, kind, "", rows, [], {})
+            if kind is AnswerType.NUMBER:
+                # what is counted is in another language, so no passage can be checked for a
+                # count of it as English ones are; a date or a year counts nothing, though
+                texts = (c.passages[int(r)].text for r in rows)
+                supplied &= np.fromiter((gives_count(t) for t in texts), bool, len(rows))
             w = weights
             features = {"e5": minmax(sims), "type_ok": supplied.astype(np.float64)}
             features["fluent"] = self.fluent[rows]
