@@ -150,6 +150,19 @@ def test_the_search_abstains_on_an_unknown_subject_and_says_why(
     assert why.decided_by == "unknown subject"
 
 
+def test_the_search_abstains_on_an_event_the_sources_never_report(
+    sources: Path, tmp_path: Path
+) -> None:
+    library, _ = build(sources, tmp_path / "index")
+    [(answer, why)] = library.searcher.explain_many(["When was the ferry company founded?"])
+    assert not answer.answered
+    assert why.decided_by == "unknown event"
+    article = "Ferry History\n\nThe harbour ferry company was founded in 1952 by two brothers."
+    library = build_with(sources, tmp_path / "index2", article)
+    answer = library.ask("When was the ferry company founded?")
+    assert answer.answered and "1952" in answer.excerpts[0].text
+
+
 def test_the_search_abstains_on_someone_the_sources_never_quote(
     sources: Path, tmp_path: Path
 ) -> None:

@@ -45,6 +45,7 @@ from embeddings.retrieval.candidates import (
     supplies,
 )
 from embeddings.retrieval.coverage import coverage
+from embeddings.retrieval.events import undated_event
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
 from embeddings.retrieval.language import detect
@@ -282,13 +283,16 @@ class Searcher:
     ) -> tuple[Answer, Explanation]:
         """The answer to ``asked`` from the ranking of ``question``, its core as searched,
         through the gates: the off-topic floor, a subject the sources never name
-        (`retrieval/subject.py`) and answerability."""
+        (`retrieval/subject.py`), an event they never report (`retrieval/events.py`), someone
+        they never quote (`retrieval/speech.py`) and answerability."""
         if not len(ranked) or float(ranked.confidence[0]) < self.min_score:
             gate = "answer type" if self._typed_out(ranked) else "off-topic floor"
             return Answer(asked), Explanation("en", ranked, gate, False, encodes)
         if (name := unknown_subject(question, self.corpus.lexicon)) is not None:
             why = Explanation("en", ranked, "unknown subject", False, encodes)
             return Answer(asked, unmentioned=name), why
+        if undated_event(question, self.corpus.lexicon):
+            return Answer(asked), Explanation("en", ranked, "unknown event", False, encodes)
         if silent := silent_speaker(question, self.corpus.lexicon, self.corpus.speakers):
             why = Explanation("en", ranked, "never quoted", False, encodes)
             return Answer(asked, unquoted=silent), why

@@ -1,0 +1,50 @@
+"""A question asking when a founding, birth, appointment… happened, when the sources never
+report one."""
+
+import pytest
+
+from embeddings.retrieval.events import undated_event
+from embeddings.retrieval.lexicon import Lexicon
+
+DOCUMENTS = [
+    "The Pakistan Telecommunications Authority notified operators in July.",
+    "Marty Beard, the chief operating officer, said the company will leave on Dec. 30.",
+    "BlackBerry, then Research in Motion, set up servers in India in 2010.",
+    "The former chief executive retired last year.",
+]
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon(DOCUMENTS)
+
+
+@pytest.mark.parametrize(
+    ("question", "event"),
+    [
+        ("When was the Pakistan Telecommunications Authority established?", "founding"),
+        ("What year was Research in Motion founded?", "founding"),  # "former" is no "formed"
+        ("When did Marty Beard become BlackBerry's chief operating officer?", "appointment"),
+        ("When was Beard appointed?", "appointment"),
+        ("In which year did Research in Motion rename itself BlackBerry?", "renaming"),
+        ("When was Marty Beard born?", "birth"),
+    ],
+)
+def test_the_date_of_an_event_the_sources_never_report(
+    lexicon: Lexicon, question: str, event: str
+) -> None:
+    assert undated_event(question, lexicon) == event
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When did the chief executive retire?",  # "retired": reported
+        "When will the ban become effective?",  # no office after "become"
+        "Why was the authority established?",  # not a question about when
+        "When did BlackBerry set up servers in India?",  # no biographical event
+        "When did the dispute start?",  # "start" is left out: it means anything
+    ],
+)
+def test_a_reported_event_or_none_passes(lexicon: Lexicon, question: str) -> None:
+    assert undated_event(question, lexicon) == ""
