@@ -4,8 +4,8 @@ from embeddings.retrieval.answer_types import (
     AnswerType,
     asked_type,
     counted_words,
-    office_names,
     gives_count,
+    office_names,
     renamed,
     supplies,
 )

@@ -44,6 +44,8 @@ About 5,000 companies in the country use the enterprise servers, the company sai
         ("ब्लैकबेरी पाकिस्तान कब छोड़ेगा?", False),
         ("¿Qué tiempo hace hoy en Lahore?", False),  # "¿" and "en" are Spanish
         ("Is BlackBerry leaving en masse?", True),
+        ("Bis wann darf BlackBerry in Pakistan bleiben?", False),
+        ("Kitne customers affected hue?", False),  # English loanwords, Urdu grammar
     ],
 )
 def test_language_is_told_by_script_and_function_words(text: str, english: bool) -> None:
@@ -63,6 +65,9 @@ def test_language_is_told_by_script_and_function_words(text: str, english: bool)
         ("kaun si company ne kaha?", None),  # "kaun si" is which, not who
         ("kaun si deadline di gayi thi?", AnswerType.DATE),  # a deadline is a date
         ("Quelle était la date limite initiale ?", AnswerType.DATE),
+        ("Was war die Frist?", AnswerType.DATE),
+        ("¿Quién fijó la fecha límite?", AnswerType.PERSON),  # who, not when
+        ("¿Por qué se extendió el plazo?", None),  # a reason
         ("BlackBerry Pakistan'dan ne zaman çıkacak?", AnswerType.DATE),
         ("ब्लैकबेरी के सीईओ कौन है?", AnswerType.PERSON),
         ("ब्लैकबेरी का सर्वर कहां है?", AnswerType.PLACE),

@@ -347,6 +347,11 @@ _OFFICES = {
         ("chairman", "chairwoman", "chairperson", "chair"),
         ("chairman", "chairwoman", "chairperson", "chair"),
     ),
+    **dict.fromkeys(
+        ("spokesperson", "spokesman", "spokeswoman"), ("spokesperson", "spokesman", "spokeswoman")
+    ),
+    # bodies that speak through office holders ("what did the interior ministry say?")
+    **{body: () for body in "ministry army senate parliament court police embassy".split()},
     **{
         office: ()
         for office in (

@@ -34,7 +34,8 @@ _OTHER_WORDS = {
     "ur-Latn": """kya kyun kyu kyon kab kahan kaun kis kisi kisne kitna kitne kitni kaise kaisa
     hai hain tha thi thay the ka ki ke ko ne se mein main par pe aur ya nahi nahin bhi raha
     rahi rahe gaya gayi gaye hoga hogi honge wala wali wale diya di liye karna karne kar
-    chahta chahti chahte sakta sakti sirf abhi""",
+    chahta chahti chahte sakta sakti sirf abhi hua hui hue kia kyaa mai mei tak liye lekin agar
+    phir sab koi kuch apna apne apni yeh woh baad""",
     "es": """qué que cuándo cuando dónde donde quién quien quiénes cuál cual cuáles cómo como
     cuánto cuántos cuántas por porqué el la los las un una unos de del al es son fue fueron era
     está están y o pero con sin para sobre se su sus lo le en hay hoy hace muy más este esta""",
@@ -43,7 +44,8 @@ _OTHER_WORDS = {
     son sa ses leur il elle ils elles qu que chez veut en je nous vous pas""",
     "de": """was wann wo wer wen wem wessen welche welcher welches welchen wie warum wieso weshalb
     der die das den dem des ein eine einen einem ist sind war waren hat haben wird werden
-    und oder aber mit ohne für über auf im zu von nach sich nicht""",
+    und oder aber mit ohne für über auf im zu von nach sich nicht bis darf kann soll muss noch
+    schon auch nur""",
     "pt": """quando onde quem qual quais porque quanto quantos quantas o os as um uma é são foi
     eram tem têm e ou mas com sem para sobre de no na do da dos das""",
     "id": """apa apakah siapa kapan mana dimana mengapa kenapa berapa bagaimana yang dan di ke
@@ -148,10 +150,7 @@ _ASKS_OTHER: list[tuple[AnswerType, re.Pattern[str]]] = [
             r"welches datum|en quelle année|quelle date|quel jour|qual (data|dia)|que dia|"
             r"ne zaman|hangi (tarih|gün|yıl)|"
             r"کس تاریخ|kis tareekh|kis tarikh|kis din|کس دن|کس سال|kis saal|किस तारीख|किस दिन|"
-            r"किस साल|في أي (يوم|تاريخ|عام|سنة)|"
-            # a deadline is a date
-            r"ڈیڈ لائن|deadline|fecha límite|plazo|date limite|délai|frist|prazo|समय सीमा|"
-            r"الموعد النهائي|مهلة",
+            r"किस साल|في أي (يوم|تاريخ|عام|سنة)",
             re.I,
         ),
     ),
@@ -192,65 +191,106 @@ _ASKS_OTHER: list[tuple[AnswerType, re.Pattern[str]]] = [
 
 
 # Offices named in other languages, each with what English calls it (the first name is how a
-# reply names it). General vocabulary, like the question words above: the longer names come
-# first, so "director ejecutivo" is a chief executive and no director, and "رئيس" alone (head,
-# chairman, president) names none; nor does "प्रमुख" (chief, but also "main").
-_OFFICES_OTHER: list[tuple[tuple[str, ...], str]] = [
-    (english, name)
+# reply names it), as patterns. General vocabulary, like the question words above. The table's
+# order decides: "presidente ejecutivo" is a chief executive and no president, "Innenminister"
+# a minister. "رئيس" alone (head, chairman, president) names none, nor does "प्रमुख" (chief, but
+# also "main"), and "صدر" / "sadr" is no president before "دفتر" / "daftar" (the head office).
+_OFFICES_OTHER: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
+    (english, re.compile(rf"{_B}(?:{names}){_E}", re.I))
     for english, names in (
         (
             ("prime minister",),
-            "وزیر اعظم|وزیرِ اعظم|وزیراعظم|wazir-e-azam|wazir e azam|wazire azam|wazir-e-aazam|"
-            "प्रधानमंत्री|प्रधान मंत्री|رئيس الوزراء|primer ministro|primera ministra|"
-            "premier ministre|premierminister|ministerpräsident|primeiro-ministro|primo ministro|"
-            "başbakan|perdana menteri",
+            r"وزیر اعظم|وزیرِ اعظم|وزیراعظم|wazir[- ]?e[- ]?a+zam|wazire a+zam|प्रधानमंत्री|"
+            r"प्रधान मंत्री|رئيس الوزراء|primer ministro|primera ministra|premier ministre|"
+            r"première ministre|premierminister(?:in)?|ministerpräsident(?:in)?|"
+            r"primeiro-ministro|primo ministro|başbakan|perdana menteri",
+        ),
+        (
+            ("vice-president", "vice president"),
+            r"vicepresidente|vicepresidenta|vice-président(?:e)?|vizepräsident(?:in)?|"
+            r"نائب صدر|naib sadr|उपराष्ट्रपति|نائب الرئيس",
         ),
         (
             ("chief executive", "ceo"),
-            "سی ای او|चीफ एग्जीक्यूटिव|सीईओ|मुख्य कार्यकारी|الرئيس التنفيذي|director ejecutivo|"
-            "directora ejecutiva|director general|directora general|consejero delegado|pdg|"
-            "directeur général|vorstandschef|geschäftsführer",
+            r"سی ای او|चीफ एग्जीक्यूटिव|सीईओ|मुख्य कार्यकारी|الرئيس التنفيذي|"
+            r"director(?:a)? ejecutiv[oa]|director(?:a)? general|president[ea] ejecutiv[oa]|"
+            r"consejero delegado|pdg|président[- ]directeur général|directeur général|"
+            r"vorstandschef|vorstandsvorsitzende[r]?|geschäftsführer(?:in)?",
         ),
         (
             ("chief operating officer", "coo"),
-            "چیف آپریٹنگ آفیسر|मुख्य परिचालन अधिकारी|مدير العمليات|رئيس العمليات|"
-            "director de operaciones|directora de operaciones|directeur des opérations|"
-            "betriebsleiter",
+            r"چیف آپریٹنگ آفیسر|मुख्य परिचालन अधिकारी|مدير العمليات|رئيس العمليات|"
+            r"director(?:a)? de operaciones|directeur des opérations|betriebsleiter",
         ),
         (
             ("minister",),
-            "وزیر|wazir|मंत्री|وزير|الوزير|ministro|ministra|ministre|minister|ministerin|bakan|menteri",
+            r"وزیر|wazir(?:[- ]e[- ]\w+)?|\S*मंत्री|وزير|الوزير|ministr[oa]|ministre|"
+            r"\w*minister(?:in)?|bakan|menteri",
         ),
         (
             ("president",),
-            "صدر مملکت|صدرِ مملکت|sadr-e-mumlikat|राष्ट्रपति|الرئيس|presidente|président|présidente|"
-            "präsident|präsidentin|cumhurbaşkanı|presiden",
+            r"صدر مملکت|صدرِ مملکت|sadr-e-mumlikat|صدر(?!\s*دفتر)|sadr(?!\s*daftar)|"
+            r"sadar(?!\s*daftar)|राष्ट्रपति|الرئيس|president[ea]|président(?:e)?|"
+            r"\w*präsident(?:in)?|cumhurbaşkanı|presiden",
         ),
-        (("chairman",), "چیئرمین|چیرمین|चेयरमैन|अध्यक्ष|vorsitzende|vorsitzender"),
-        (("governor",), "گورنر|राज्यपाल|محافظ|gobernador|gouverneur"),
-        (("ambassador",), "سفیر|safeer|राजदूत|سفير|السفير|embajador|ambassadeur|botschafter"),
-        (("founder",), "بانی|संस्थापक|مؤسس|المؤسس|fundador|fondateur|gründer"),
-        (("mayor",), "میئر|महापौर|عمدة|alcalde|maire|bürgermeister"),
-        (("head",), "سربراہ|sarbarah|jefe|chef|leiter"),
+        (("chairman",), r"چیئرمین|چیرمین|चेयरमैन|अध्यक्ष|vorsitzende[r]?"),
+        (("governor",), r"گورنر|राज्यपाल|محافظ|gobernador|gouverneur"),
+        (("ambassador",), r"سفیر|safeer|राजदूत|سفير|السفير|embajador|ambassadeur|botschafter"),
+        (("founder",), r"بانی|संस्थापक|مؤسس|المؤسس|fundador|fondateur|gründer"),
+        (("mayor",), r"میئر|महापौर|عمدة|alcalde|maire|bürgermeister"),
+        (
+            ("spokesperson", "spokesman"),
+            r"ترجمان|tarjuman|प्रवक्ता|متحدث|المتحدث|portavoz|"
+            r"porte-parole|sprecher(?:in)?",
+        ),
+        (("head",), r"سربراہ|sarbarah|jefe|chef|leiter"),
     )
-    for name in names.split("|")
 ]
-_OFFICE_OTHER = re.compile(
-    "|".join(
-        rf"{_B}{re.escape(name)}{_E}"
-        for name in sorted({n for _, n in _OFFICES_OTHER}, key=len, reverse=True)
-    ),
+
+# Words for saying or reacting, in the same languages: an office the sources never use is
+# only judged when its holder's words are asked for ("… ne kya kaha?", "¿qué dijo…?").
+_SAYS_OTHER = re.compile(
+    rf"{_B}(?:کہا|کہنا|کہتے|بیان|تبصرہ|جواب|ردعمل|ردِعمل|بتایا|kaha|kahaa|kehna|kehte|bola|"
+    r"boli|bole|bayan|bayaan|tabsra|tabsira|jawab|radd-e-amal|bataya|कहा|बयान|प्रतिक्रिया|"
+    r"टिप्पणी|जवाब|बताया|قال|قالت|صرح|صرّح|تصريح|بيان|رد|ردّ|علق|علّق|تعليق|dijo|dijeron|"
+    r"declaró|declaraciones|comentó|respondió|reaccionó|opinó|afirmó|dice|dicen|opina|dit|"
+    r"déclaré|réagi|répondu|commenté|affirmé|réaction|déclaration|sagte|gesagt|sagen|sagt|"
+    rf"erklärte|erklärt|äußerte|reagierte|reagiert|antwortete|kommentierte|stellungnahme|"
+    rf"reaktion|disse|declarou|reagiu|comentou|respondeu|detto|dichiarato|reagito|commentato|"
+    rf"söyledi|açıklama|tepki|yorum|mengatakan|berkata|tanggapan|komentar|pernyataan){_E}",
     re.I,
 )
-_OFFICE_OF = {name: english for english, name in _OFFICES_OTHER}
 
 
 def offices_other(text: str) -> tuple[list[tuple[str, ...]], str]:
     """The offices a question that is not English names, each as what English calls it
-    ("wazir-e-azam": ("prime minister",)), longest name first, and the question with those
+    ("wazir-e-azam": ("prime minister",)), in the table's order, and the question with those
     names blanked out."""
-    found = [_OFFICE_OF[m[0].casefold()] for m in _OFFICE_OTHER.finditer(text)]
-    return found, _OFFICE_OTHER.sub(" ", text)
+    found: list[tuple[str, ...]] = []
+    for english, pattern in _OFFICES_OTHER:
+        if pattern.search(text):
+            found.append(english)
+            text = pattern.sub(" ", text)
+    return found, text
+
+
+def asks_words_other(text: str) -> bool:
+    """Does a question that is not English ask what someone said, or how they reacted?"""
+    return bool(_SAYS_OTHER.search(text))
+
+
+_DEADLINE = re.compile(
+    r"ڈیڈ لائن|deadline|fecha límite|plazo|date limite|délai|frist|prazo|समय सीमा|"
+    r"الموعد النهائي|مهلة|آخری تاریخ|aakhri tareekh|akhri tareekh",
+    re.I,
+)
+"""A deadline is a date ("Quelle était la date limite ?"), unless a question word asks for
+something else ("¿Quién fijó la fecha límite?") or for a reason."""
+_WHY_OTHER = re.compile(
+    rf"{_B}(کیوں|kyun|kyu|kyon|क्यों|لماذا|لم|por qué|porque|pourquoi|warum|wieso|weshalb|"
+    rf"por que|perché|neden|niçin|mengapa|kenapa){_E}",
+    re.I,
+)
 
 
 def asked_type_other(text: str) -> AnswerType | None:
@@ -258,4 +298,6 @@ def asked_type_other(text: str) -> AnswerType | None:
     for kind, pattern in _ASKS_OTHER:
         if pattern.search(text):
             return kind
+    if _DEADLINE.search(text) and not _WHY_OTHER.search(text):
+        return AnswerType.DATE
     return None

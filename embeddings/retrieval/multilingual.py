@@ -17,6 +17,7 @@ import numpy as np
 
 from embeddings.excerpts.quoting import ExcerptMaker
 from embeddings.models import Answer
+from embeddings.retrieval.acronyms import with_acronyms
 from embeddings.retrieval.answer_types import STRICT, AnswerType, gives_count
 from embeddings.retrieval.candidates import (
     best_sentences,
@@ -29,7 +30,7 @@ from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.language import Language, asked_type_other
 from embeddings.retrieval.lexicon import Query, content_terms
 from embeddings.retrieval.snapshot import Corpus, Scored
-from embeddings.retrieval.subject import unknown_office_other
+from embeddings.retrieval.subject import unknown_subject_other
 from embeddings.retrieval.threads import one_blas_thread
 
 E5_MIN_SCORE = 0.80
@@ -106,7 +107,8 @@ class Multilingual:
                 return Answer(asked), Explanation(language.code, ranking, "e5 floor", False)
             if question and question["everyday"] - nearest > EVERYDAY_MARGIN:
                 return Answer(asked), Explanation(language.code, ranking, "everyday", False)
-            if office := unknown_office_other(asked, c.lexicon):
+            spelt = with_acronyms(asked, c.acronyms, c.lexicon.idf, c.lexicon.is_word)
+            if office := unknown_subject_other(spelt, language.code, c.lexicon):
                 why = Explanation(language.code, ranking, "unknown subject", False)
                 return Answer(asked, unmentioned=office), why
             keep = _within(ranking, floor, E5_RELATED_MARGIN)

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import re
 
-from embeddings.retrieval.answer_types import office_names
-from embeddings.retrieval.language import offices_other
+from embeddings.retrieval.answer_types import AnswerType, office_names
+from embeddings.retrieval.language import asked_type_other, asks_words_other, offices_other
 from embeddings.retrieval.lexicon import (
     DETERMINERS,
     STOPWORDS,
@@ -108,7 +108,7 @@ def _unknown_office(text: str, lexicon: Lexicon) -> str | None:
                 parts[-1].append(bare)
                 continue
             acronym = len(bare) > 1 and bare.isupper()  # "IT" is no "it"
-            if (form in STOPWORDS and not acronym) or says(form):
+            if (form in STOPWORDS and not acronym) or (says(form) and not office_names(form)):
                 after = n
                 break
             parts[-1].append(bare)
@@ -122,18 +122,35 @@ def _unknown_office(text: str, lexicon: Lexicon) -> str | None:
     return None
 
 
-def unknown_office_other(question: str, lexicon: Lexicon) -> str | None:
-    """For a question that is not English: the office it names, as a reply names it in English
-    ("a prime minister" for "wazir-e-azam"), when it names offices and the sources use none of
-    them under any name; None otherwise. Without a parser for the language, any office named
-    counts, not only the one acting; an English office word left in the question ("PTA ke
-    chairman ne…") counts too. An office of several words is used when all its words are
-    ("chief operating officer")."""
+def unknown_subject_other(question: str, language: str, lexicon: Lexicon) -> str | None:
+    """For a question that is not English (``language``: its `detect` code) asking what someone
+    said or who someone is: the office it names, as a reply names it in English ("a prime
+    minister" for "wazir-e-azam"), when the sources use none of the offices it names under
+    any name; in Roman Urdu also a name the sources never use before "ne" ("Imran Khan ne kya
+    kaha?"), read as `unknown_subject` reads names: an acronym the search spelt out ("PTA
+    (Pakistan Telecommunications Authority) ne…") by what is written beside it. None otherwise.
+
+    Without a parser for these languages the office need not be the one acting, so only a
+    question asking for someone's words (`asks_words_other`) or asking who is judged: "Marty
+    Beard est-il le président de BlackBerry ?" checks a title and is answered from the COO
+    passage. An office of several words is used when all its words are ("chief operating
+    officer"). English office words count in Roman Urdu and in non-Latin scripts ("PTA ke
+    chairman ne…"), not in languages where they are words of their own (French "premier")."""
+    if not (asks_words_other(question) or asked_type_other(question) is AnswerType.PERSON):
+        return None
     named, rest = offices_other(question)
-    for word in re.findall(r"[a-z][\w-]*", rest.casefold()):
-        if (names := office_names(word)) and _NOT_ONLY_OFFICES.isdisjoint({names[0]}):
-            named.append(names)
+    if language == "ur-Latn" or not rest.isascii():
+        for word in re.findall(r"[a-z][\w-]*", rest.casefold()):
+            if (names := office_names(word)) and _NOT_ONLY_OFFICES.isdisjoint({names[0]}):
+                named.append(names)
     if not named:
+        if language == "ur-Latn" and asks_words_other(question):
+            text, inserted = insertions(rest)
+            spelt = {word: beside for name, beside in inserted.items() for word in name.split()}
+            for match in _BEFORE_NE.finditer(text):
+                run = _leading_names(match[1].split())
+                if run and not all(_known(name, spelt.get(name), lexicon) for name in run):
+                    return " ".join(run)
         return None
 
     def used(office: str) -> bool:
@@ -146,6 +163,10 @@ def unknown_office_other(question: str, lexicon: Lexicon) -> str | None:
         return None
     office = named[0][0]
     return f"{'an' if office[0] in 'aeiou' else 'a'} {office}"
+
+
+_BEFORE_NE = re.compile(r"((?:[A-Z][\w'.-]*\s+){1,3})ne\b")
+"""Roman Urdu marks the one acting with "ne": "Imran Khan ne kaha"."""
 
 
 def _unknown_office_part(words: list[str], lexicon: Lexicon) -> bool:
