@@ -36,7 +36,8 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotUnderTest]:
 @pytest.mark.parametrize(
     "text",
     ["hi", "hello", "Hello!", "hey there", "Hiii!!", "salam", "Salam alaikum", "As-salamu alaykum",
-     "good morning", "hi, how are you?", f"@{BOT_USERNAME} hello", "hola", "привет", "yo 👋"],
+     "good morning", "hi, how are you?", f"@{BOT_USERNAME} hello", "hola", "привет", "yo 👋",
+     "Assalam o alaikum, kaise ho?", "السلام علیکم", "السلام عليكم، كيف حالك؟", "नमस्ते, आप कैसे हैं?"],
 )  # fmt: skip
 def test_greetings(text: str) -> None:
     assert small_talk(text) is SmallTalk.GREETING
@@ -44,7 +45,18 @@ def test_greetings(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["thanks!", "Thank you so much", "thx", "great, thanks", "cheers mate", "merci", "спасибо"],
+    [
+        "thanks!",
+        "Thank you so much",
+        "thx",
+        "great, thanks",
+        "cheers mate",
+        "merci",
+        "спасибо",
+        "bohat shukriya",
+        "شکریہ",
+        "बहुत धन्यवाद",
+    ],
 )
 def test_thanks(text: str) -> None:
     assert small_talk(text) is SmallTalk.THANKS
@@ -54,7 +66,7 @@ def test_thanks(text: str) -> None:
     "text",
     [QUESTION, "hi, when does BlackBerry leave?", "thanks, and who asked for access?", "ok",
      "how are you", "Who is the bot?", "hello 2015", "", "Is it good?", "How many servers?",
-     "hi " * 9],
+     "hi " * 9, "salam, BlackBerry kab band hoga?", "السلام علیکم، بلیک بیری کب جائے گا؟"],
 )  # fmt: skip
 def test_questions_and_other_words_are_not_small_talk(text: str) -> None:
     assert small_talk(text) is None

@@ -2,7 +2,8 @@
 
 A small general detector, no per-message rules: a message is small talk when it is short, has at
 least one greeting or thanks word, and every other word is a social filler ("there", "so much",
-"how are you"). Any content word ("hi, when does it close?") makes it a question.
+"how are you"; in Roman Urdu, Urdu, Hindi and Arabic too: "Assalam o alaikum, kaise ho?",
+"السلام علیکم", "शुक्रिया"). Any content word ("hi, when does it close?") makes it a question.
 """
 
 from __future__ import annotations
@@ -26,17 +27,21 @@ hi hii hey heya hiya hello hallo hullo howdy yo sup greetings morning evening af
 salam salaam salaamu salamu salam alaikum alaykum aleikum assalam assalamu asalam asalamu
 assalamualaikum salamalaikum wa walaikum marhaba marhaban ahlan hola bonjour salut ciao namaste
 namaskar shalom privet zdravstvuyte merhaba selam hej moin servus
-привет здравствуйте салам سلام مرحبا اهلا
+привет здравствуйте салам سلام السلام مرحبا اهلا नमस्ते नमस्कार
 """
 _THANKS = """
 thanks thank thanx thnx thx ty tysm tyvm cheers merci gracias danke shukran shukriya
 grazie obrigado obrigada arigato dhanyavad teşekkürler tesekkurler rahmat
-спасибо شكرا
+спасибо شكرا شکریہ धन्यवाद शुक्रिया
 """
 _FILLER = """
 a again all and appreciated are as bot buddy day dear doing everyone everybody folks friend
 friends good great guys how i is it lot man many mate much nice oh ok okay r sir so there to
 today u very well you your
+o ho hain hai aap ap kaise kaisay kya haal hal theek thik bhai yaar ji jee khair khairiyat
+bohat bahut
+علیکم عليكم وعلیکم وعليكم آپ کیسے کیسی ہیں ہو کیا حال ہے بہت كيف حالك الحال
+आप कैसे कैसी हैं हो क्या हाल है बहुत
 """
 
 
@@ -50,7 +55,19 @@ def _keys(words: str) -> frozenset[str]:
 
 
 GREETING_WORDS, THANKS_WORDS, FILLER_WORDS = _keys(_GREETINGS), _keys(_THANKS), _keys(_FILLER)
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_TOKEN = re.compile(r"[^\s.,!?;:،؟¿¡\"'()-]+")
+
+
+def _words(text: str) -> list[str]:
+    """The words of ``text``, letters and the marks that go with them (a Devanagari vowel sign
+    is no word character to `re`), without emoji or punctuation."""
+    words = (
+        "".join(c for c in token if c.isalpha() or unicodedata.category(c).startswith("M"))
+        for token in _TOKEN.findall(text)
+    )
+    return [w for w in words if w]
+
+
 _MENTION = re.compile(r"@\w+")
 
 
@@ -59,7 +76,7 @@ def small_talk(text: str) -> SmallTalk | None:
     folded = unicodedata.normalize("NFKC", _MENTION.sub(" ", text)).casefold()
     if any(char.isdigit() for char in folded):
         return None
-    words = [_squeeze(w) for w in _WORD.findall(folded)]
+    words = [_squeeze(w) for w in _words(folded)]
     if not words or len(words) > MAX_WORDS:
         return None
     social = GREETING_WORDS | THANKS_WORDS
