@@ -194,6 +194,23 @@ def test_an_earlier_name_is_quoted_from_the_one_passage_that_gives_it(
     assert not other.answered or "Island Boats" not in other.excerpts[0].text
 
 
+def test_the_company_s_earlier_name_is_whichever_company_the_sources_rename(
+    sources: Path, tmp_path: Path
+) -> None:
+    library = build_with(
+        sources,
+        tmp_path / "index",
+        "Ferry History\n\n"
+        "The company that runs the harbour ferry has cut its timetable twice this year.\n\n"
+        "Fuel grew dear in the nineties, and Harbour Ferries, then Island Boats Ltd, sold two of "
+        "its four old boats to a buyer from the south coast.",
+    )
+    # The passage giving the earlier name never says "company": "the company" is whichever
+    # company the sources rename.
+    answer = library.ask("What was the company's former name?")
+    assert answer.answered and "then Island Boats Ltd" in answer.excerpts[0].text
+
+
 def test_the_passage_holding_what_the_question_quotes_comes_first(
     sources: Path, tmp_path: Path
 ) -> None:

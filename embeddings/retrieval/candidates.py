@@ -181,6 +181,8 @@ def supplies(
         thing, now = renamed(question)
         known = [t for t in lexicon.query(thing).terms if t in lexicon.idf]
         names = [t for t in lexicon.query(now).terms if t in lexicon.idf]
+        if known and known[-1] in GENERIC_HEADS:
+            known = []  # "the company's old name": whichever company the sources rename
         asked = {stem(t) for t in known[-1:] + names}
         if asked:
             ok &= np.fromiter(
@@ -198,6 +200,12 @@ def supplies(
             texts = (corpus.passages[int(r)].text for r in rows)
             ok &= np.fromiter((counts(t, stems, stem, close) for t in texts), bool, len(rows))
     return ok
+
+
+GENERIC_HEADS = frozenset("company firm business maker manufacturer brand corporation".split())
+"""Words for whatever company a story is about: "what was the company's old name?" asks for
+the earlier name the sources give, whichever name the passage uses for it ("BlackBerry, then
+Research in Motion"); "the regulator's former name" still needs a passage about a regulator."""
 
 
 def _same_thing(
