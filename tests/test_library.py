@@ -150,6 +150,15 @@ def test_the_search_abstains_on_an_unknown_subject_and_says_why(
     assert why.decided_by == "unknown subject"
 
 
+def test_the_search_abstains_on_a_fact_of_a_place_the_sources_never_state(
+    sources: Path, tmp_path: Path
+) -> None:
+    library, _ = build(sources, tmp_path / "index")
+    [(answer, why)] = library.searcher.explain_many(["What is the population of Gull Rock?"])
+    assert not answer.answered and answer.unmentioned == "the population of Gull Rock"
+    assert why.decided_by == "unstated fact"
+
+
 def test_the_search_abstains_on_an_event_the_sources_never_report(
     sources: Path, tmp_path: Path
 ) -> None:

@@ -140,7 +140,8 @@ class Explanation:
     decided_by: str
     """"answered", or the gate that abstained: "answer type" (no candidate supplies the kind of
     answer the question insists on), "off-topic floor", "unknown subject", "unknown event" (a
-    founding, birth, appointment… the sources never report), "never quoted",
+    founding, birth, appointment… the sources never report), "unstated fact" (a place's
+    population, capital, weather… the sources never state), "never quoted",
     "answerability", "e5 floor", "everyday" (a question that is not English and is nearer to
     an everyday question than to the sources: `retrieval/everyday.py`)."""
     answered: bool

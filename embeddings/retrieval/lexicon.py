@@ -224,6 +224,11 @@ class Lexicon:
             groups.setdefault((word[0], len(word)), []).append(word)
         return groups
 
+    def rows_using(self, term: str) -> np.ndarray:
+        """The rows of the documents that use ``term`` (a content term) as it stands."""
+        found = self._postings.get(term)
+        return found[0] if found is not None else np.zeros(0, dtype=np.int64)
+
     def bm25(self, query: Query) -> np.ndarray:
         """BM25 score of every passage for the query terms (zeros when nothing matches)."""
         known = [t for t in query.terms if t in self._df]

@@ -46,6 +46,7 @@ from embeddings.retrieval.candidates import (
 )
 from embeddings.retrieval.coverage import coverage
 from embeddings.retrieval.events import undated_event
+from embeddings.retrieval.facts import unstated_fact
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
 from embeddings.retrieval.language import detect
@@ -291,6 +292,10 @@ class Searcher:
         if (name := unknown_subject(question, self.corpus.lexicon)) is not None:
             why = Explanation("en", ranked, "unknown subject", False, encodes)
             return Answer(asked, unmentioned=name), why
+        c = self.corpus
+        if fact := unstated_fact(question, c.lexicon, c.sentences, c.passage_sentences):
+            why = Explanation("en", ranked, "unstated fact", False, encodes)
+            return Answer(asked, unmentioned=fact), why
         if undated_event(question, self.corpus.lexicon):
             return Answer(asked), Explanation("en", ranked, "unknown event", False, encodes)
         if silent := silent_speaker(question, self.corpus.lexicon, self.corpus.speakers):

@@ -1,0 +1,113 @@
+"""General knowledge about a place, when the sources never state it.
+
+"What's the capital of Pakistan?", "what's the population of pakistan" and "what's the weather
+like in karachi" ask for facts an atlas or a forecast gives. A news story names its places
+without stating such facts, so the closest passage is about something else ("Mumbai, its
+financial capital" is India's, and about the 2008 attacks). The question names a fact of a
+kind (`FACTS`) and a place; the fact is stated only when a sentence of the sources uses the
+fact's word and a form of the place's name together ("Pakistan, a country of 190 million
+people" states no population in these words and is not read: a known limit). Otherwise the
+search says the sources never mention it. The kinds are general, like the offices of
+`answer_types`: facts about a place, not about a company ("capital" of a company is money).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form, name_forms
+
+FACTS = {
+    "capital": ("capital",),
+    "capital city": ("capital",),
+    "population": ("population", "populations", "populous", "inhabitants", "residents"),
+    "currency": ("currency", "rupee", "rupees", "dollar", "dollars"),
+    "gdp": ("gdp",),
+    "time zone": ("time zone", "timezone"),
+    "language": ("language", "languages"),
+    "languages": ("language", "languages"),
+    "national language": ("language", "languages"),
+    "official language": ("language", "languages"),
+    "weather": ("weather", "temperature", "rain", "forecast"),
+    "climate": ("climate",),
+    "national anthem": ("anthem",),
+}
+"""Facts about a place, each with the words a sentence stating it would use."""
+_NO_PLACE = frozenset("company firm business it they them one".split())
+"""Not places: "the company's capital" is its money."""
+_FACT = "|".join(sorted(FACTS, key=len, reverse=True))
+_PLACE = r"((?:[\w'’.-]+\s*){1,3}?)"
+_ASKS = [
+    re.compile(
+        rf"\b(?:what|which|how)(?:'s|’s|\s+is|\s+was|\s+are)\s+(?:the\s+)?({_FACT})\s+"
+        rf"(?:like\s+)?(of|in)\s+{_PLACE}\s*(?:[?.!,;]|\b(?:today|now|tomorrow|right now|"
+        r"this week)\b|$)",
+        re.I,
+    ),
+    re.compile(rf"\b{_PLACE}(?:'s|’s)\s+({_FACT})\b", re.I),
+    re.compile(
+        rf"\bwhat\s+(currency|language|languages)\s+(?:do|does)\s+(?:people\s+in\s+|they\s+in\s+)?"
+        rf"{_PLACE}\s+(?:use|speak|have)\b",
+        re.I,
+    ),
+]
+
+
+def unstated_fact(
+    question: str,
+    lexicon: Lexicon,
+    sentences: Sequence[str],
+    passage_sentences: Sequence[np.ndarray],
+) -> str:
+    """The fact asked for and its place as typed ("the population of pakistan"), when no
+    sentence of the sources (``sentences``, grouped per passage by ``passage_sentences``) uses
+    a word for that fact beside a form of the place's name; "" otherwise."""
+    for n, pattern in enumerate(_ASKS):
+        if (match := pattern.search(question.replace("’", "'"))) is None:
+            continue
+        if n == 0:
+            fact, of, place = match[1], match[2], match[3]
+        else:
+            fact, of, place = (match[2], "of", match[1]) if n == 1 else (match[1], "of", match[2])
+        typed = place.strip(" ?.!,;").split()
+        while typed and content_form(typed[0]) in STOPWORDS:  # "what is Pakistan's…", "the UAE"
+            typed = typed[1:]
+        words = [content_form(w) for w in typed]
+        if not words or words[-1] in _NO_PLACE:
+            return ""
+        fact, of, place = fact.lower(), of.lower(), " ".join(typed)
+        if _stated(FACTS[fact], words[-1], lexicon, sentences, passage_sentences):
+            return ""
+        return f"the {fact} {of} {place}"
+    return ""
+
+
+def _stated(
+    fact_words: Sequence[str],
+    place: str,
+    lexicon: Lexicon,
+    sentences: Sequence[str],
+    passage_sentences: Sequence[np.ndarray],
+) -> bool:
+    """Does a sentence use one of ``fact_words`` beside ``place`` or a form of it? Only the
+    passages that use a fact word are read."""
+    places = {place, *name_forms(place)}
+    facts = {w.split()[0] for w in fact_words}
+    rows = {int(r) for w in facts for r in lexicon.rows_using(w)}
+    for row in sorted(rows):
+        for s in passage_sentences[row]:
+            words = [content_form(w) for w in re.findall(r"[\w'’-]+", sentences[int(s)])]
+            at_place = [i for i, w in enumerate(words) if w in places]
+            at_fact = [i for i, w in enumerate(words) if w in facts]
+            if any(abs(i - j) <= NEAR for i in at_place for j in at_fact):
+                return True
+    return False
+
+
+NEAR = 6
+"""How close the fact's word and the place must stand in a sentence to state it: "Islamabad,
+the capital of Pakistan", "Pakistan's population of 190 million"; not "Like Pakistan is doing
+now, India cited … Mumbai, its financial capital"."""
