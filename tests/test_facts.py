@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from embeddings.retrieval.facts import unstated_fact
+from embeddings.retrieval.facts import unstated_fact, unstated_fact_other
 from embeddings.retrieval.lexicon import Lexicon
 
 PASSAGES = [
@@ -56,3 +56,20 @@ def test_a_fact_about_a_place_the_sources_never_state(
 )
 def test_a_stated_fact_or_none_asked_passes(lexicon: Lexicon, question: str) -> None:
     assert fact(question, lexicon) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("Pakistan mein aaj mausam kaisa hai?", "the weather"),
+        ("Aaj Lahore mein barish hogi?", "the weather"),  # rain
+        ("پاکستان کی آبادی کتنی ہے؟", "the population"),
+        ("پاکستان کا دارالحکومت کیا ہے؟", ""),  # the sources use "capital": the place is not read
+        ("¿Cuánto tiempo le dieron a BlackBerry?", ""),  # "tiempo" alone is time
+        ("BlackBerry kab band hoga?", ""),
+    ],
+)
+def test_a_fact_asked_in_another_language_that_the_sources_never_state(
+    lexicon: Lexicon, question: str, reason: str
+) -> None:
+    assert unstated_fact_other(question, lexicon) == reason

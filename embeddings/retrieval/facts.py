@@ -111,3 +111,34 @@ NEAR = 6
 """How close the fact's word and the place must stand in a sentence to state it: "Islamabad,
 the capital of Pakistan", "Pakistan's population of 190 million"; not "Like Pakistan is doing
 now, India cited … Mumbai, its financial capital"."""
+
+
+_FACTS_OTHER = {
+    "capital": "دارالحکومت|دار الحکومت|darul hukumat|dar-ul-hukumat|राजधानी|عاصمة|العاصمة|"
+    "capital|capitale|hauptstadt|başkent|ibu kota",
+    "population": "آبادی|abadi|aabadi|जनसंख्या|आबादी|سكان|عدد السكان|población|population|"
+    "bevölkerung|einwohner|nüfus|penduduk|popolazione|população",
+    "currency": "کرنسی|karansi|मुद्रा|करेंसी|عملة|العملة|moneda|monnaie|währung|para birimi|"
+    "mata uang|valuta|moeda",
+    "weather": "موسم|mausam|mosam|मौसम|طقس|الطقس|qué tiempo hace|clima|météo|wetter|"
+    "hava durumu|cuaca|meteo|بارش|barish|baarish|बारिश|مطر|lluvia|llover|lloverá|pluie|"
+    "pleuvoir|regen|regnen|yağmur|hujan",
+}
+"""The same facts in the languages of `language.py`'s question words (not time zone or anthem;
+rain is weather; Spanish "tiempo" alone is time, only "qué tiempo hace" the weather)."""
+_FACT_OTHER = [
+    (fact, re.compile(rf"(?<![^\s¿¡\"'(])(?:{words})(?![^\s?؟!.,،)\"'])", re.I))
+    for fact, words in _FACTS_OTHER.items()
+]
+
+
+def unstated_fact_other(question: str, lexicon: Lexicon) -> str:
+    """For a question that is not English: the fact of a place it asks for, in English ("the
+    weather"), when the sources never use any of the fact's words; "" otherwise. The place is
+    not read (names change form across scripts), so a fact the sources state anywhere passes."""
+    for fact, pattern in _FACT_OTHER:
+        if pattern.search(question) and not any(
+            len(lexicon.rows_using(w.split()[0])) for w in FACTS[fact]
+        ):
+            return f"the {fact}"
+    return ""

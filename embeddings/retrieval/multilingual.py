@@ -26,6 +26,7 @@ from embeddings.retrieval.candidates import (
     supplies,
 )
 from embeddings.retrieval.everyday import EVERYDAY_MARGIN
+from embeddings.retrieval.facts import unstated_fact_other
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.language import Language, asked_type_other
 from embeddings.retrieval.lexicon import Query, content_terms
@@ -109,6 +110,9 @@ class Multilingual:
                 return Answer(asked), Explanation(language.code, ranking, "e5 floor", False)
             if question and question["everyday"] - nearest > EVERYDAY_MARGIN:
                 return Answer(asked), Explanation(language.code, ranking, "everyday", False)
+            if fact := unstated_fact_other(asked, c.lexicon):
+                why = Explanation(language.code, ranking, "unstated fact", False)
+                return Answer(asked, unmentioned=fact), why
             spelt = with_acronyms(asked, c.acronyms, c.lexicon.idf, c.lexicon.is_word)
             if office := unknown_subject_other(spelt, language.code, c.lexicon):
                 why = Explanation(language.code, ranking, "unknown subject", False)
