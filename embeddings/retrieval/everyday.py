@@ -53,10 +53,13 @@ EVERYDAY = (
     "How do I make tea?",
     "What is the meaning of life?",
 )
-EVERYDAY_MARGIN = 0.03
+EVERYDAY_MARGIN = 0.05
 """A question is off-topic when an everyday question is closer to it than the nearest passage
 is, by more than this. On the 95 non-English tuning questions (75 answerable), by similarity
 alone: no answerable question is more than 0.01 nearer to the everyday set, the off-topic ones
 are 0.05-0.12 nearer (a margin of 0 would lose four answerable ones). Through the whole search,
 with the floor at 0.80, margins 0.02-0.05 abstain on one more unanswerable question of 90 and
-lose no answer."""
+lose no answer. 0.03 until session 7, when a review found short answerable questions that name
+nothing of the story 0.030-0.039 nearer to the everyday set ("Combien d'entreprises sont
+touchées ?", "Deadline kis ne di thi?", "Wer hat die Frist gesetzt?"); weather and rain are
+now caught by name (`retrieval/facts.py`)."""
