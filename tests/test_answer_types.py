@@ -5,6 +5,7 @@ from embeddings.retrieval.answer_types import (
     asked_type,
     counted_words,
     gives_count,
+    names_earlier,
     office_names,
     renamed,
     supplies,
@@ -57,6 +58,13 @@ def test_asked_type(question: str, kind: AnswerType | None) -> None:
 )
 def test_gives_count(text: str, count: bool) -> None:
     assert gives_count(text) is count
+
+
+def test_an_earlier_name_asked_in_so_many_words() -> None:
+    assert names_earlier("What was the firm's former name?")
+    assert names_earlier("what was it originally called")
+    assert not names_earlier("What was BlackBerry called in 2010?")  # maybe its name then
+    assert renamed("What was the German firm's old name?")[0].endswith("German firm")
 
 
 def test_supplies() -> None:

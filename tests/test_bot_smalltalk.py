@@ -37,7 +37,8 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotUnderTest]:
     "text",
     ["hi", "hello", "Hello!", "hey there", "Hiii!!", "salam", "Salam alaikum", "As-salamu alaykum",
      "good morning", "hi, how are you?", f"@{BOT_USERNAME} hello", "hola", "привет", "yo 👋",
-     "Assalam o alaikum, kaise ho?", "السلام علیکم", "السلام عليكم، كيف حالك؟", "नमस्ते, आप कैसे हैं?"],
+     "Assalam o alaikum, kaise ho?", "السلام علیکم", "اسلام علیکم", "hi bhai kese ho",
+     "السلام عليكم، كيف حالك؟", "नमस्ते, आप कैसे हैं?"],
 )  # fmt: skip
 def test_greetings(text: str) -> None:
     assert small_talk(text) is SmallTalk.GREETING

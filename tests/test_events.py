@@ -28,6 +28,9 @@ def lexicon() -> Lexicon:
         ("When was Beard appointed?", "appointment"),
         ("In which year did Research in Motion rename itself BlackBerry?", "renaming"),
         ("When was Marty Beard born?", "birth"),
+        ("When was the PTA set up?", "founding"),
+        ("When did Beard take over as chief operating officer?", "appointment"),
+        ("when did beard become the coo", "appointment"),  # a name the sources capitalise
     ],
 )
 def test_the_date_of_an_event_the_sources_never_report(
@@ -44,6 +47,13 @@ def test_the_date_of_an_event_the_sources_never_report(
         "Why was the authority established?",  # not a question about when
         "When did BlackBerry set up servers in India?",  # no biographical event
         "When did the dispute start?",  # "start" is left out: it means anything
+        # no one's history: the one the verb is about is no name, or the verb is active
+        "When was the deadline established?",
+        "When did Pakistan establish the deadline?",
+        "When will the servers be retired?",
+        "When were shots fired in Mumbai?",
+        "When did BlackBerry's exit become general knowledge?",
+        "When did BlackBerry set up servers in India?",
     ],
 )
 def test_a_reported_event_or_none_passes(lexicon: Lexicon, question: str) -> None:

@@ -37,6 +37,12 @@ def fact(question: str, lexicon: Lexicon) -> str:
         ("What is Pakistan's time zone?", "the time zone of Pakistan"),  # not "What is Pakistan"
         # "Mumbai, its financial capital" is far from "India" in its sentence
         ("What's the capital of India?", "the capital of India"),
+        ("Which city is Karachi's capital?", "the capital of Karachi"),  # not "city is Karachi"
+        ("capital of india?", "the capital of india"),  # chat
+        ("How many people live in Karachi?", "the population of Karachi"),
+        ("Is it raining in Karachi?", "the weather in Karachi"),
+        ("What money do they use in Pakistan?", "the currency in Pakistan"),
+        ("What time zone is Pakistan in?", "the time zone of Pakistan"),
     ],
 )
 def test_a_fact_about_a_place_the_sources_never_state(
@@ -52,6 +58,8 @@ def test_a_fact_about_a_place_the_sources_never_state(
         "What is the capital of the company?",  # a company's capital is money, not a place's
         "When will the company leave Pakistan?",  # no fact of a place asked for
         "How many people did the attacks kill?",
+        "What was Beard's language on back doors?",  # a figure of speech
+        "What's Pakistan's population of BES customers?",  # a population of something else
     ],
 )
 def test_a_stated_fact_or_none_asked_passes(lexicon: Lexicon, question: str) -> None:
@@ -67,6 +75,8 @@ def test_a_stated_fact_or_none_asked_passes(lexicon: Lexicon, question: str) -> 
         ("پاکستان کا دارالحکومت کیا ہے؟", ""),  # the sources use "capital": the place is not read
         ("¿Cuánto tiempo le dieron a BlackBerry?", ""),  # "tiempo" alone is time
         ("BlackBerry kab band hoga?", ""),
+        ("کس موسم میں بلیک بیری پاکستان چھوڑ رہا ہے؟", ""),  # "in which season"
+        ("Pakistan ki currency kya hai?", "the currency"),  # an English word, code-mixed
     ],
 )
 def test_a_fact_asked_in_another_language_that_the_sources_never_state(

@@ -162,14 +162,15 @@ def test_the_search_abstains_on_a_fact_of_a_place_the_sources_never_state(
 def test_the_search_abstains_on_an_event_the_sources_never_report(
     sources: Path, tmp_path: Path
 ) -> None:
-    library, _ = build(sources, tmp_path / "index")
-    [(answer, why)] = library.searcher.explain_many(["When was the ferry company founded?"])
+    dated = "Keeper's Life\n\nRuth Moss moved to the rock on March 3, 2015, from the mainland."
+    library = build_with(sources, tmp_path / "index", dated)
+    [(answer, why)] = library.searcher.explain_many(["When was Ruth Moss born?"])
     assert not answer.answered
     assert why.decided_by == "unknown event"
-    article = "Ferry History\n\nThe harbour ferry company was founded in 1952 by two brothers."
+    article = "Keeper's Life\n\nRuth Moss was born in 1961 in a village on the mainland."
     library = build_with(sources, tmp_path / "index2", article)
-    answer = library.ask("When was the ferry company founded?")
-    assert answer.answered and "1952" in answer.excerpts[0].text
+    answer = library.ask("When was Ruth Moss born?")
+    assert answer.answered and "1961" in answer.excerpts[0].text
 
 
 def test_the_search_abstains_on_someone_the_sources_never_quote(
@@ -218,6 +219,10 @@ def test_the_company_s_earlier_name_is_whichever_company_the_sources_rename(
     # company the sources rename.
     answer = library.ask("What was the company's former name?")
     assert answer.answered and "then Island Boats Ltd" in answer.excerpts[0].text
+    # A former name asked for in so many words, of something no passage renames: not answered
+    # with whatever passage is closest, nor with another company's earlier name.
+    assert not library.ask("What was the lighthouse's former name?").answered
+    assert not library.ask("What was the harbour keeper's old name?").answered
 
 
 def test_the_passage_holding_what_the_question_quotes_comes_first(

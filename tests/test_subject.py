@@ -120,6 +120,7 @@ def test_only_what_the_search_wrote_beside_a_name_is_read_as_inserted() -> None:
         ("Wazir-e-dakhla ne kya kaha?", "ur-Latn", "a minister"),  # the interior minister
         ("بلیک بیری کے صدر نے کیا کہا؟", "ar", "a president"),
         ("Imran Khan ne BlackBerry par kya kaha?", "ur-Latn", "Imran Khan"),  # a name, before "ne"
+        ("Kya Nawaz Sharif ne kuch kaha?", "ur-Latn", "Nawaz Sharif"),
     ],
 )
 def test_an_office_or_name_in_another_language_that_the_sources_never_use(
@@ -142,9 +143,19 @@ def test_an_office_or_name_in_another_language_that_the_sources_never_use(
         ("¿El gobierno del primer ministro pidió acceso?", "es"),  # in passing: no one's words
         ("بلیک بیری کا صدر دفتر کہاں ہے؟", "ar"),  # the head office
         ("Marty Beard ne kya kaha?", "ur-Latn"),  # a name the sources use
+        ("Kya Beard ne kaha ke wo chale jayenge?", "ur-Latn"),  # "Kya" opens, it is no name
+        ("Janab Beard Sahab ne kya kaha?", "ur-Latn"),  # honorifics
+        ("Bharat ne kya kaha?", "ur-Latn"),  # one word: a country or an office in Urdu
+        ("Telecom Authority ne kya kaha?", "ur-Latn"),  # one of its words is used
     ],
 )
 def test_an_office_or_name_in_another_language_that_the_sources_use_or_no_words_asked(
     lexicon: Lexicon, question: str, language: str
 ) -> None:
     assert unknown_subject_other(question, language, lexicon) is None
+
+
+def test_an_office_is_used_by_its_own_forms_not_its_stem() -> None:
+    lexicon = Lexicon([*DOCUMENTS, "The company keeps its lawful access policies."])
+    # "policies" shares a stem with "police" but is no word for it
+    assert unknown_subject("What did the police say about the ban?", lexicon) == "the police"

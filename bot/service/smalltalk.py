@@ -3,7 +3,8 @@
 A small general detector, no per-message rules: a message is small talk when it is short, has at
 least one greeting or thanks word, and every other word is a social filler ("there", "so much",
 "how are you"; in Roman Urdu, Urdu, Hindi and Arabic too: "Assalam o alaikum, kaise ho?",
-"السلام علیکم", "शुक्रिया"). Any content word ("hi, when does it close?") makes it a question.
+"السلام علیکم", "शुक्रिया"; a farewell, "Khuda Hafiz", is answered as thanks are). Any content
+word ("hi, when does it close?") makes it a question.
 """
 
 from __future__ import annotations
@@ -27,19 +28,20 @@ hi hii hey heya hiya hello hallo hullo howdy yo sup greetings morning evening af
 salam salaam salaamu salamu salam alaikum alaykum aleikum assalam assalamu asalam asalamu
 assalamualaikum salamalaikum wa walaikum marhaba marhaban ahlan hola bonjour salut ciao namaste
 namaskar shalom privet zdravstvuyte merhaba selam hej moin servus
-привет здравствуйте салам سلام السلام مرحبا اهلا नमस्ते नमस्कार
+привет здравствуйте салам سلام السلام اسلام مرحبا اهلا नमस्ते नमस्कार
 """
 _THANKS = """
 thanks thank thanx thnx thx ty tysm tyvm cheers merci gracias danke shukran shukriya
 grazie obrigado obrigada arigato dhanyavad teşekkürler tesekkurler rahmat
-спасибо شكرا شکریہ धन्यवाद शुक्रिया
+спасибо شكرا شکریہ धन्यवाद शुक्रिया jazakallah jazak جزاک
+bye goodbye cya hafiz حافظ
 """
 _FILLER = """
 a again all and appreciated are as bot buddy day dear doing everyone everybody folks friend
 friends good great guys how i is it lot man many mate much nice oh ok okay r sir so there to
 today u very well you your
-o ho hain hai aap ap kaise kaisay kya haal hal theek thik bhai yaar ji jee khair khairiyat
-bohat bahut
+o ho hain hai aap ap kaise kaisay kese kesy kaisy kya haal hal theek thik bhai yaar ji jee
+khair khairiyat bohat bahut allah khuda خدا اللہ جزيلا
 علیکم عليكم وعلیکم وعليكم آپ کیسے کیسی ہیں ہو کیا حال ہے بہت كيف حالك الحال
 आप कैसे कैसी हैं हो क्या हाल है बहुत
 """

@@ -193,7 +193,7 @@ question may just ask what something was called at the time."""
 _RENAMED = re.compile(
     r"\bwhat (?:was|were) (?P<x>.+?) (?:called|named|known as)\b|"
     r"\b(?:former|previous|old|original|earlier|prior) name of (?P<of>[^?.!,;]+)|"
-    r"(?P<whose>\S+)'s (?:former|previous|old|original|earlier|prior) name\b|"
+    r"(?P<whose>(?:\S+\s+){0,2}\S+)'s (?:former|previous|old|original|earlier|prior) name\b|"
     r"\bwhat did (?P<did>.+?) use to be called\b",
     re.I,
 )
@@ -212,6 +212,20 @@ def renamed(question: str) -> tuple[str, str]:
     asked, now = _RENAMED.search(text), _NOW.search(text)
     thing = next((v for v in asked.groupdict().values() if v), "") if asked else ""
     return thing, now["now"] if now else ""
+
+
+_EARLIER_NAME = re.compile(
+    r"\b(former|previous|old|original|earlier|prior) name\b|"
+    r"\b(used to be|formerly|originally|previously) (called|named|known)\b",
+    re.I,
+)
+
+
+def names_earlier(question: str) -> bool:
+    """Does the question ask for an earlier name in so many words ("its former name", "what
+    was it formerly known as"), rather than for what something was called at a time ("What was
+    BlackBerry called in 2010?", which may just ask for the name it had then)?"""
+    return bool(_EARLIER_NAME.search(question))
 
 
 EXCLUSIVE = frozenset({AnswerType.FORMER_NAME})

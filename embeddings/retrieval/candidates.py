@@ -25,6 +25,7 @@ from embeddings.retrieval.answer_types import (
     asked_precision,
     counted_words,
     counts,
+    names_earlier,
     renamed,
 )
 from embeddings.retrieval.features import Weights, minmax
@@ -181,14 +182,14 @@ def supplies(
         thing, now = renamed(question)
         known = [t for t in lexicon.query(thing).terms if t in lexicon.idf]
         names = [t for t in lexicon.query(now).terms if t in lexicon.idf]
-        if known and known[-1] in GENERIC_HEADS:
+        if len(known) == 1 and known[0] in GENERIC_HEADS:
             known = []  # "the company's old name": whichever company the sources rename
         asked = {stem(t) for t in known[-1:] + names}
         if asked:
             ok &= np.fromiter(
                 (bool(asked & lexicon.doc_stems(int(r))) for r in rows), bool, len(rows)
             )
-        if not ok.any():
+        if not ok.any() and not names_earlier(question):
             return np.ones(len(rows), dtype=bool)  # no earlier name of it: what it was called
     if kind is AnswerType.NUMBER:
         # Read as the question's own terms are: "routes" is "route", "peple" is "people".
@@ -205,7 +206,8 @@ def supplies(
 GENERIC_HEADS = frozenset("company firm business maker manufacturer brand corporation".split())
 """Words for whatever company a story is about: "what was the company's old name?" asks for
 the earlier name the sources give, whichever name the passage uses for it ("BlackBerry, then
-Research in Motion"); "the regulator's former name" still needs a passage about a regulator."""
+Research in Motion"); "the regulator's former name" still needs a passage about a regulator,
+and "the German firm's old name" one about a firm."""
 
 
 def _same_thing(

@@ -8,10 +8,16 @@ mention such an event when it matters, and then in its own words ("founded in 19
 however close the rest of the question comes (the PTA and Beard are everywhere in the seeds,
 and so are dates), so the search says the sources don't answer.
 
-Only these biographical events are read: their words rarely mean anything else. Launches and
-releases are left out ("when was the statement released?" may be answered by "issued on
-Monday"), and so are "start", "begin" and "join", which questions use for anything. The words
-are general English, like the offices of `answer_types`.
+Only these biographical events are read, and only when the one they happened to is named right
+before the verb ("the PTA established", "Marty Beard become … officer"), since their words mean
+other things too: "When was the deadline established?", "When will the servers be retired?",
+"When were shots fired?", "When did BlackBerry's exit become general knowledge?". A founding,
+a birth or an appointment by its participle counts only in the passive ("When was the PTA set
+up?", not "When did BlackBerry set up servers in India?"). Launches and releases are left out
+("when was the statement released?" may be answered by "issued on Monday"), and so are "start",
+"begin" and "join", which questions use for anything, and "fired", "sacked", "ousted", said of
+companies leaving a country. The words are general English, like the offices of
+`answer_types`.
 """
 
 from __future__ import annotations
@@ -19,58 +25,87 @@ from __future__ import annotations
 import re
 
 from embeddings.retrieval.answer_types import AnswerType, asked_type, office_names
-from embeddings.retrieval.lexicon import Lexicon
+from embeddings.retrieval.lexicon import Lexicon, content_form
 
-_EVENTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    name: (frozenset(asked.split()), frozenset(reported.split()))
+_EVENTS: dict[str, tuple[str, frozenset[str]]] = {
+    name: (asked, frozenset(reported.split()))
     for name, asked, reported in (
         (
             "founding",
-            "founded founding establish established incorporated",
+            r"(?P<passive>founded|established|incorporated|created|set up)",
             "founded founding founder founders co-founder established establishment "
             "incorporated formed",
         ),
-        ("birth", "born birth birthday", "born birth birthday"),
+        ("birth", r"(?P<passive>born)", "born birth birthday"),
         (
             "appointment",
-            "appointed hired promoted elected sworn",
+            r"(?P<passive>appointed|hired|promoted|elected|sworn in)|"
+            r"(?:become|became|take over as|took over as)(?P<office>(?:\s+[\w'-]+){1,4})",
             "appointed appointment hired promoted elected election sworn named became "
             "joined tapped",
         ),
         (
             "renaming",
-            "renamed rename renaming rebranded rebrand rebranding",
+            r"renamed|rename|renaming|rebranded|rebrand|rebranding|change[ds]? its name|"
+            r"changing its name",
             "renamed rename renaming rebranded rebrand rebranding",
         ),
         (
             "departure",
-            "resigned resign retired retire fired sacked ousted",
-            "resigned resign resignation retired retire retirement fired sacked ousted stepped",
+            r"resigned|resign|retired|retire|stepped down|step down",
+            "resigned resign resignation retired retire retirement stepped",
         ),
-        ("marriage", "married marry wedding", "married marry wedding wife husband"),
+        ("marriage", r"married|marry|got married", "married marry wedding wife husband"),
     )
 }
-"""Per event: the words a question dates it by, and the words a report of it would use."""
-_BECAME = re.compile(r"\b(?:become|became)((?:\s+[\w'-]+){1,4})", re.I)
-""""become the COO", "become BlackBerry's chief operating officer": an appointment when an office
-follows within four words (not "become effective")."""
-_WORD = re.compile(r"[a-z][a-z'-]*")
+"""Per event: how a question names it (a "passive" one only after "was"/"were": "When was the
+PTA established?", not "When did Pakistan establish the deadline?"), and the words a report of
+it would use."""
+_SKIP = frozenset(
+    "be been being was were is get got gets officially first actually finally".split()
+)
+"""Words between the one the event happened to and its verb ("was officially founded")."""
+_WORD = re.compile(r"[\w'’.-]+")
 
 
 def undated_event(question: str, lexicon: Lexicon) -> str:
-    """For a question asking when (`AnswerType.DATE`) a biographical event happened, that
-    event's name ("founding") when the sources use none of the words a report of it would;
-    "" otherwise."""
+    """For a question asking when (`AnswerType.DATE`) a biographical event happened to someone
+    or something named, that event's name ("founding") when the sources use none of the words
+    a report of it would; "" otherwise. The one it happened to must be named right before the
+    verb ("the PTA established", "Marty Beard become"): "When were shots fired?", "When will
+    the servers be retired?" and "When did BlackBerry's exit become general knowledge?" date no
+    one's history."""
     if asked_type(question) is not AnswerType.DATE:
         return ""
-    words = set(_WORD.findall(question.lower()))
-    asked = [name for name, (ask, _) in _EVENTS.items() if words & ask]
-    if (match := _BECAME.search(question)) and any(
-        office_names(word) for word in _WORD.findall(match[1].lower())
-    ):
-        asked.append("appointment")
-    for name in asked:
-        # the very words, not their stems: "former" is no report of anything "formed"
-        if not any(word in lexicon.idf for word in _EVENTS[name][1]):
-            return name
+    passive = bool(re.search(r"\b(?:was|were)\b", question, re.I))
+    for name, (asked, reported) in _EVENTS.items():
+        for match in re.finditer(rf"\b(?:{asked})\b", question, re.I):
+            if match.groupdict().get("passive") and not passive:
+                continue
+            office = match.groupdict().get("office")
+            if office is not None and not any(_is_office(w) for w in office.split()):
+                continue  # "become effective", "become general knowledge"
+            if not _named_before(question[: match.start()], lexicon):
+                continue
+            # the very words, not their stems: "former" is no report of anything "formed"
+            if not any(word in lexicon.idf for word in reported):
+                return name
     return ""
+
+
+def _is_office(word: str) -> bool:
+    names = office_names(content_form(word))
+    return bool(names) and names[0] not in ("general", "owner", "chair", "manager")
+
+
+def _named_before(before: str, lexicon: Lexicon) -> bool:
+    """Does a name end ``before`` (skipping "was", "officially"…): a capitalised word, or one
+    the sources always capitalise ("when did beard retire")?"""
+    for word in reversed(_WORD.findall(before)):
+        bare = word.strip(".'’")
+        if bare.lower() in _SKIP:
+            continue
+        if bare.lower() in ("when", "what", "which", "year", "date", "did", "does", "do", "will"):
+            return False
+        return bare[:1].isupper() or content_form(bare) in lexicon.names
+    return False

@@ -31,7 +31,8 @@ FACTS = {
     "languages": ("language", "languages"),
     "national language": ("language", "languages"),
     "official language": ("language", "languages"),
-    "weather": ("weather", "temperature", "rain", "forecast"),
+    "weather": ("weather", "temperature", "rain", "raining", "forecast"),
+    "temperature": ("weather", "temperature", "forecast"),
     "climate": ("climate",),
     "national anthem": ("anthem",),
 }
@@ -39,21 +40,41 @@ FACTS = {
 _NO_PLACE = frozenset("company firm business it they them one".split())
 """Not places: "the company's capital" is its money."""
 _FACT = "|".join(sorted(FACTS, key=len, reverse=True))
-_PLACE = r"((?:[\w'’.-]+\s*){1,3}?)"
+_PLACE = r"(?P<place>(?:[\w'.-]+\s*){1,3}?)"
+_END = r"\s*(?:[?.!,;]|\b(?:today|now|tomorrow|right now|this week|rn)\b|$)"
 _ASKS = [
-    re.compile(
-        rf"\b(?:what|which|how)(?:'s|’s|\s+is|\s+was|\s+are)\s+(?:the\s+)?({_FACT})\s+"
-        rf"(?:like\s+)?(of|in)\s+{_PLACE}\s*(?:[?.!,;]|\b(?:today|now|tomorrow|right now|"
-        r"this week)\b|$)",
-        re.I,
-    ),
-    re.compile(rf"\b{_PLACE}(?:'s|’s)\s+({_FACT})\b", re.I),
-    re.compile(
-        rf"\bwhat\s+(currency|language|languages)\s+(?:do|does)\s+(?:people\s+in\s+|they\s+in\s+)?"
-        rf"{_PLACE}\s+(?:use|speak|have)\b",
-        re.I,
-    ),
+    # "what's the population of Pakistan?", "what's the weather like in karachi today"
+    rf"\b(?:what|which|how)(?:'s|\s+is|\s+was|\s+are)\s+(?:the\s+)?(?P<fact>{_FACT})\s+"
+    rf"(?:like\s+)?(?P<of>of|in)\s+{_PLACE}{_END}",
+    # chat: "capital of pakistan?", "pakistan capital?"
+    rf"^\s*(?:the\s+)?(?P<fact>{_FACT})\s+(?P<of>of|in)\s+{_PLACE}{_END}",
+    rf"^\s*(?P<place>[\w.-]+(?:\s+(?-i:[A-Z])[\w.-]*)?)\s+(?P<fact>{_FACT})\s*\??\s*$",
+    # "Pakistan's population": not a figure of speech ("Beard's language on back doors") nor a
+    # population of something ("Pakistan's population of BES customers")
+    r"(?P<place>(?:\b(?-i:[A-Z])[\w.-]*\s+){0,2}\b[\w.-]+)'s\s+"
+    r"(?P<fact>capital city|capital|population|currency|gdp|time zone|weather|climate|"
+    r"national anthem|national language|official language)\b(?!\s+of\b)",
+    rf"\bwhat\s+(?P<fact>currency|money|language|languages)\s+(?:do|does)\s+"
+    rf"(?:people\s+|they\s+)?(?:in\s+)?{_PLACE}\s+(?:use|speak|have)\b",
+    rf"\bwhat\s+(?P<fact>currency|money|language|languages)\s+(?:do|does)\s+(?:people|they)\s+"
+    rf"(?:use|speak|have)\s+(?P<of>in)\s+{_PLACE}{_END}",
+    rf"\bhow many (?P<fact>people) live in\s+{_PLACE}{_END}",
+    rf"\bis it (?P<fact>raining|snowing|hot|cold|sunny|windy) in\s+{_PLACE}{_END}",
+    rf"\bwhat (?P<fact>time zone|timezone) is\s+{_PLACE}\s+in\b",
 ]
+_ASKED = [re.compile(p, re.I) for p in _ASKS]
+_SAME = {
+    "money": "currency",
+    "people": "population",
+    "raining": "weather",
+    "snowing": "weather",
+    "hot": "weather",
+    "cold": "weather",
+    "sunny": "weather",
+    "windy": "weather",
+    "timezone": "time zone",
+}
+"""What the other wordings ask: "what money do they use" is the currency."""
 
 
 def unstated_fact(
@@ -65,23 +86,22 @@ def unstated_fact(
     """The fact asked for and its place as typed ("the population of pakistan"), when no
     sentence of the sources (``sentences``, grouped per passage by ``passage_sentences``) uses
     a word for that fact beside a form of the place's name; "" otherwise."""
-    for n, pattern in enumerate(_ASKS):
-        if (match := pattern.search(question.replace("’", "'"))) is None:
+    text = question.replace("’", "'")
+    for pattern in _ASKED:
+        if (match := pattern.search(text)) is None:
             continue
-        if n == 0:
-            fact, of, place = match[1], match[2], match[3]
-        else:
-            fact, of, place = (match[2], "of", match[1]) if n == 1 else (match[1], "of", match[2])
-        typed = place.strip(" ?.!,;").split()
+        fact = match["fact"].lower()
+        fact = _SAME.get(fact, fact)
+        of = (match.groupdict().get("of") or ("in" if fact == "weather" else "of")).lower()
+        typed = match["place"].strip(" ?.!,;").split()
         while typed and content_form(typed[0]) in STOPWORDS:  # "what is Pakistan's…", "the UAE"
             typed = typed[1:]
         words = [content_form(w) for w in typed]
-        if not words or words[-1] in _NO_PLACE:
-            return ""
-        fact, of, place = fact.lower(), of.lower(), " ".join(typed)
+        if not words or words[-1] in _NO_PLACE or words[-1] in STOPWORDS:
+            continue  # "what money do they use…": another wording may name the place
         if _stated(FACTS[fact], words[-1], lexicon, sentences, passage_sentences):
             return ""
-        return f"the {fact} {of} {place}"
+        return f"the {fact} {of} {' '.join(typed)}"
     return ""
 
 
@@ -119,13 +139,16 @@ _FACTS_OTHER = {
     "population": "آبادی|abadi|aabadi|जनसंख्या|आबादी|سكان|عدد السكان|población|population|"
     "bevölkerung|einwohner|nüfus|penduduk|popolazione|população",
     "currency": "کرنسی|karansi|मुद्रा|करेंसी|عملة|العملة|moneda|monnaie|währung|para birimi|"
-    "mata uang|valuta|moeda",
-    "weather": "موسم|mausam|mosam|मौसम|طقس|الطقس|qué tiempo hace|clima|météo|wetter|"
+    "mata uang|valuta|moeda|currency",
+    "weather": "موسم کیسا|موسم کیا|mausam kaisa|mausam kesa|mausam kaisay|mausam kya|"
+    "mosam kaisa|मौसम कैसा|मौसम क्या|طقس|الطقس|qué tiempo hace|clima|météo|wetter|"
     "hava durumu|cuaca|meteo|بارش|barish|baarish|बारिश|مطر|lluvia|llover|lloverá|pluie|"
-    "pleuvoir|regen|regnen|yağmur|hujan",
+    "pleuvoir|regen|regnen|yağmur|hujan|weather",
 }
 """The same facts in the languages of `language.py`'s question words (not time zone or anthem;
-rain is weather; Spanish "tiempo" alone is time, only "qué tiempo hace" the weather)."""
+rain is weather; Spanish "tiempo" alone is time, only "qué tiempo hace" the weather; "موسم" /
+"mausam" alone is also a season, so only "mausam kaisa/kya"; the English word in a code-mixed
+question counts too)."""
 _FACT_OTHER = [
     (fact, re.compile(rf"(?<![^\s¿¡\"'(])(?:{words})(?![^\s?؟!.,،)\"'])", re.I))
     for fact, words in _FACTS_OTHER.items()

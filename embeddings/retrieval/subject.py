@@ -148,16 +148,18 @@ def unknown_subject_other(question: str, language: str, lexicon: Lexicon) -> str
             text, inserted = insertions(rest)
             spelt = {word: beside for name, beside in inserted.items() for word in name.split()}
             for match in _BEFORE_NE.finditer(text):
-                run = _leading_names(match[1].split())
-                if run and not all(_known(name, spelt.get(name), lexicon) for name in run):
+                run = [w for w in match[1].split() if w.lower() not in _NOT_NAMES_UR]
+                # a person's name: two words or more, none of them known ("Imran Khan"); one
+                # word may be a country or an office in Urdu ("Bharat", "Hukumat")
+                if len(run) >= 2 and not any(_known(w, spelt.get(w), lexicon) for w in run):
                     return " ".join(run)
         return None
 
     def used(office: str) -> bool:
         words = office.split()
         if len(words) == 1:
-            return any(lexicon.mentions(name) for name in office_names(office) or words)
-        return all(lexicon.mentions(word) for word in words)
+            return any(_office_used(name, lexicon) for name in office_names(office) or words)
+        return all(_office_used(word, lexicon) for word in words)
 
     if any(used(office) for names in named for office in names):
         return None
@@ -165,8 +167,14 @@ def unknown_subject_other(question: str, language: str, lexicon: Lexicon) -> str
     return f"{'an' if office[0] in 'aeiou' else 'a'} {office}"
 
 
-_BEFORE_NE = re.compile(r"((?:[A-Z][\w'.-]*\s+){1,3})ne\b")
+_BEFORE_NE = re.compile(r"((?:[A-Z][\w'.-]*\s+){1,4})ne\b")
 """Roman Urdu marks the one acting with "ne": "Imran Khan ne kaha"."""
+_NOT_NAMES_UR = frozenset(
+    "kya aur phir acha achha accha yaar yar bhai sir janab jnab sahab sahib saheb shri mr "
+    "mrs dr to tou bhi lekin magar haan han nahi ab salam".split()
+)
+"""Capitalised words before a name that are none of it: openers ("Kya", "Aur", "Acha",
+"Yaar") and honorifics ("Janab", "Sahab")."""
 
 
 def _unknown_office_part(words: list[str], lexicon: Lexicon) -> bool:
@@ -174,8 +182,15 @@ def _unknown_office_part(words: list[str], lexicon: Lexicon) -> bool:
     for word in words:
         names = office_names(content_form(word))
         if names and _NOT_ONLY_OFFICES.isdisjoint({names[0]}):
-            return not any(lexicon.mentions(name) for name in names)
+            return not any(_office_used(name, lexicon) for name in names)
     return False
+
+
+def _office_used(word: str, lexicon: Lexicon) -> bool:
+    """Do the sources use this office word, itself or its plural or singular? Not its stem:
+    "police" is no form of "policies", nor "chair" of "chairs"."""
+    forms = {word, word + "s", word + "es", word.removesuffix("s"), word.removesuffix("es")}
+    return any(form in lexicon.idf for form in forms)
 
 
 def _leading_names(words: list[str]) -> list[str]:
