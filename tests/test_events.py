@@ -3,7 +3,7 @@ report one."""
 
 import pytest
 
-from embeddings.retrieval.events import undated_event
+from embeddings.retrieval.events import undated_event, undated_event_other
 from embeddings.retrieval.lexicon import Lexicon
 
 DOCUMENTS = [
@@ -58,3 +58,21 @@ def test_the_date_of_an_event_the_sources_never_report(
 )
 def test_a_reported_event_or_none_passes(lexicon: Lexicon, question: str) -> None:
     assert undated_event(question, lexicon) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "event"),
+    [
+        ("¿Cuándo se fundó BlackBerry?", "founding"),
+        ("Wann wurde BlackBerry gegründet?", "founding"),
+        ("BlackBerry kab qaim hui?", "founding"),
+        ("BlackBerry ka naam kab badla?", "renaming"),  # a word between "naam" and "badla"
+        ("Marty Beard kab paida hue?", "birth"),
+        ("¿Cuándo saldrá BlackBerry de Pakistán?", ""),  # no such event
+        ("¿Por qué se fundó la empresa?", ""),  # not asking when
+    ],
+)
+def test_the_date_of_an_event_asked_in_another_language(
+    lexicon: Lexicon, question: str, event: str
+) -> None:
+    assert undated_event_other(question, lexicon) == event

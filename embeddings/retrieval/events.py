@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from embeddings.retrieval.answer_types import AnswerType, asked_type, office_names
+from embeddings.retrieval.language import asked_type_other
 from embeddings.retrieval.lexicon import Lexicon, content_form
 
 _EVENTS: dict[str, tuple[str, frozenset[str]]] = {
@@ -109,3 +110,34 @@ def _named_before(before: str, lexicon: Lexicon) -> bool:
             return False
         return bare[:1].isupper() or content_form(bare) in lexicon.names
     return False
+
+
+_EVENTS_OTHER = {
+    "founding": "fundó|fundada|fundado|fundaron|fondée|fondé|fondée|gegründet|gründete|fondata|"
+    "fondato|fundada|kuruldu|didirikan|قائم ہوئی|قائم ہوا|qaim hui|qaim hua|bani thi|bana tha|"
+    "تأسست|تأسس|أسست|स्थापना|स्थापित",
+    "birth": "nació|nacido|né|née|geboren|nato|nata|nasceu|doğdu|lahir|پیدا ہوئے|paida hue|"
+    "paida huay|ولد|وُلد|पैदा|जन्म",
+    "renaming": "cambió de nombre|cambio de nombre|changé de nom|umbenannt|"
+    r"naam(?:\s+\S+)?\s+badl[aie]|نام(?:\s+\S+)?\s+بدل[ای]|नाम(?:\s+\S+)?\s+बदल[ाी]|"
+    "غيرت اسمها|غير اسمه",
+    "appointment": "nombrado|nombrada|nommé|nommée|ernannt|nominato|nomeado|atandı|diangkat|"
+    "مقرر ہوئے|muqarrar|عُين|عين|नियुक्त",
+}
+"""The same events in the languages of `language.py`'s question words."""
+_EVENT_OTHER = [
+    (name, re.compile(rf"(?<![^\s¿¡\"'(])(?:{words})(?![^\s?؟!.,،)\"'])", re.I))
+    for name, words in _EVENTS_OTHER.items()
+]
+
+
+def undated_event_other(question: str, lexicon: Lexicon) -> str:
+    """For a question that is not English asking when (`asked_type_other`: a date) a founding,
+    birth, renaming or appointment happened: that event's name when the sources use none of
+    the words a report of it would; "" otherwise. Who it happened to is not read."""
+    if asked_type_other(question) is not AnswerType.DATE:
+        return ""
+    for name, pattern in _EVENT_OTHER:
+        if pattern.search(question) and not any(w in lexicon.idf for w in _EVENTS[name][1]):
+            return name
+    return ""

@@ -25,6 +25,7 @@ from embeddings.retrieval.candidates import (
     strict_type_gate,
     supplies,
 )
+from embeddings.retrieval.events import undated_event_other
 from embeddings.retrieval.everyday import EVERYDAY_MARGIN
 from embeddings.retrieval.facts import unstated_fact_other
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
@@ -110,6 +111,8 @@ class Multilingual:
                 return Answer(asked), Explanation(language.code, ranking, "e5 floor", False)
             if question and question["everyday"] - nearest > EVERYDAY_MARGIN:
                 return Answer(asked), Explanation(language.code, ranking, "everyday", False)
+            if undated_event_other(asked, c.lexicon):
+                return Answer(asked), Explanation(language.code, ranking, "unknown event", False)
             if fact := unstated_fact_other(asked, c.lexicon):
                 why = Explanation(language.code, ranking, "unstated fact", False)
                 return Answer(asked, unmentioned=fact), why
