@@ -68,8 +68,8 @@ class Multilingual:
     ) -> tuple[Answer, Explanation]:
         """A question that is not English, ``vector`` its e5 query vector: answered when its
         best candidate is at least ``floor`` close, from the ``candidates`` nearest passages
-        (and sentences), and not clearly nearer to one of the ``everyday`` questions' vectors
-        (`retrieval/everyday.py`).
+        (and sentences), not clearly nearer to one of the ``everyday`` questions' vectors
+        (`retrieval/everyday.py`), and past the gates that read its words (`_unanswerable`).
 
         The highlight falls back on the multilingual similarity of each sentence, since the
         question's words are not English.
@@ -111,18 +111,27 @@ class Multilingual:
                 return Answer(asked), Explanation(language.code, ranking, "e5 floor", False)
             if question and question["everyday"] - nearest > EVERYDAY_MARGIN:
                 return Answer(asked), Explanation(language.code, ranking, "everyday", False)
-            if undated_event_other(asked, c.lexicon):
-                return Answer(asked), Explanation(language.code, ranking, "unknown event", False)
-            if fact := unstated_fact_other(asked, c.lexicon):
-                why = Explanation(language.code, ranking, "unstated fact", False)
-                return Answer(asked, unmentioned=fact), why
-            spelt = with_acronyms(asked, c.acronyms, c.lexicon.idf, c.lexicon.is_word)
-            if office := unknown_subject_other(spelt, language.code, c.lexicon):
-                why = Explanation(language.code, ranking, "unknown subject", False)
-                return Answer(asked, unmentioned=office), why
+            if (gated := self._unanswerable(asked, language)) is not None:
+                gate, answer = gated
+                return answer, Explanation(language.code, ranking, gate, False)
             keep = _within(ranking, floor, E5_RELATED_MARGIN)
             quoted = self.excerpts.make(keep, None, None, k, kind, e5_vector=vector)
         return Answer(asked, tuple(quoted)), Explanation(language.code, ranking, "answered", True)
+
+    def _unanswerable(self, asked: str, language: Language) -> tuple[str, Answer] | None:
+        """The gates that read the question's words, as the English ones do: the date of an
+        event the sources never report (`events.py`), a fact of a place they never state
+        (`facts.py`), an office or name they never use (`subject.py`). The gate and the
+        unanswered reply, or None."""
+        lexicon = self.corpus.lexicon
+        if undated_event_other(asked, lexicon):
+            return "unknown event", Answer(asked)
+        if fact := unstated_fact_other(asked, lexicon):
+            return "unstated fact", Answer(asked, unmentioned=fact)
+        spelt = with_acronyms(asked, self.corpus.acronyms, lexicon.idf, lexicon.is_word)
+        if office := unknown_subject_other(spelt, language.code, lexicon):
+            return "unknown subject", Answer(asked, unmentioned=office)
+        return None
 
 
 def e5_similarity(corpus: Corpus, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
