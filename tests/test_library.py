@@ -140,23 +140,40 @@ def test_a_post_asked_about_must_be_named_beside_a_name(sources: Path, tmp_path:
     assert not library.ask("Who heads the harbour ferry company?").answered
 
 
-def test_the_search_abstains_on_an_unknown_subject_and_says_why(
-    sources: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("question", "gate", "reason", "still_answered"),
+    [
+        # a name the sources never use; the office they do use is answered
+        (
+            "What did Nokia say about the ferry route?",
+            "unknown subject",
+            "Nokia",
+            "What did the mayor say about the ferry route?",
+        ),
+        # a place's fact that no sentence states
+        (
+            "What is the population of Gull Rock?",
+            "unstated fact",
+            "the population of Gull Rock",
+            "Who is the new keeper on Gull Rock?",
+        ),
+        # named, but never beside a verb of saying
+        (
+            "What did Ruth Moss say about the tower?",
+            "never quoted",
+            "Ruth Moss",
+            "Who is the new keeper on Gull Rock?",
+        ),
+    ],
+)
+def test_the_search_abstains_and_says_why(
+    sources: Path, tmp_path: Path, question: str, gate: str, reason: str, still_answered: str
 ) -> None:
     library, _ = build(sources, tmp_path / "index")
-    assert library.ask("What did the mayor say about the ferry route?").answered
-    [(answer, why)] = library.searcher.explain_many(["What did Nokia say about the ferry route?"])
-    assert not answer.answered
-    assert why.decided_by == "unknown subject"
-
-
-def test_the_search_abstains_on_a_fact_of_a_place_the_sources_never_state(
-    sources: Path, tmp_path: Path
-) -> None:
-    library, _ = build(sources, tmp_path / "index")
-    [(answer, why)] = library.searcher.explain_many(["What is the population of Gull Rock?"])
-    assert not answer.answered and answer.unmentioned == "the population of Gull Rock"
-    assert why.decided_by == "unstated fact"
+    [(answer, why)] = library.searcher.explain_many([question])
+    assert not answer.answered and reason in (answer.unmentioned, answer.unquoted)
+    assert why.decided_by == gate
+    assert library.ask(still_answered).answered
 
 
 def test_the_search_abstains_on_an_event_the_sources_never_report(
@@ -173,14 +190,11 @@ def test_the_search_abstains_on_an_event_the_sources_never_report(
     assert answer.answered and "1961" in answer.excerpts[0].text
 
 
-def test_the_search_abstains_on_someone_the_sources_never_quote(
-    sources: Path, tmp_path: Path
-) -> None:
-    library, _ = build(sources, tmp_path / "index")
-    [(answer, why)] = library.searcher.explain_many(["What did Ruth Moss say about the tower?"])
-    assert not answer.answered and answer.unquoted == "Ruth Moss"
-    assert why.decided_by == "never quoted"
-    assert library.ask("Who is the new keeper on Gull Rock?").answered  # named, not quoted
+RENAMED = (
+    "Fuel grew dear in the nineties, and {}, then Island Boats Ltd, sold two of its four old "
+    "boats to a buyer from the south coast."
+)
+"""A paragraph giving the ferry company's earlier name, under the name given."""
 
 
 def test_an_earlier_name_is_quoted_from_the_one_passage_that_gives_it(
@@ -192,8 +206,7 @@ def test_an_earlier_name_is_quoted_from_the_one_passage_that_gives_it(
         "Ferry History\n\n"
         "The harbour ferry company was called the best harbour ferry company in 1990 by the "
         "town's paper, and the harbour ferry company was proud of it.\n\n"
-        "Fuel grew dear in the nineties, and the harbour ferry company, then Island Boats Ltd, "
-        "sold two of its four old boats to a buyer from the south coast.",
+        + RENAMED.format("the harbour ferry company"),
     )
     answer = library.ask("What was the harbour ferry company called in 1990?")
     assert answer.answered and "then Island Boats Ltd" in answer.excerpts[0].text
@@ -212,8 +225,7 @@ def test_the_company_s_earlier_name_is_whichever_company_the_sources_rename(
         tmp_path / "index",
         "Ferry History\n\n"
         "The company that runs the harbour ferry has cut its timetable twice this year.\n\n"
-        "Fuel grew dear in the nineties, and Harbour Ferries, then Island Boats Ltd, sold two of "
-        "its four old boats to a buyer from the south coast.",
+        + RENAMED.format("Harbour Ferries"),
     )
     # The passage giving the earlier name never says "company": "the company" is whichever
     # company the sources rename.
