@@ -382,6 +382,17 @@ rights activist quoted") is a paraphrase of whatever the sources call the person
 to the ranking. General English, like the capitals table."""
 
 
+NOT_ONLY_OFFICES = frozenset({"owner", "general", "chair", "manager"})
+"""Office words that more often name something else: "handset owners", "the general public",
+"the chair of a meeting", "IT managers" (of the companies using a service)."""
+
+
+def names_office(word: str) -> bool:
+    """Does ``word`` (lower case) name an office, and mostly nothing else (`NOT_ONLY_OFFICES`)?"""
+    names = office_names(word)
+    return bool(names) and names[0] not in NOT_ONLY_OFFICES
+
+
 def office_names(word: str) -> tuple[str, ...]:
     """The names of the office ``word`` names, itself first ("boss": "boss", "head", "chief", …;
     a plural as its singular), or () when it names none. ``word`` is in lower case."""

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import re
 
-from embeddings.retrieval.answer_types import AnswerType, asked_type, office_names
+from embeddings.retrieval.answer_types import AnswerType, asked_type, names_office
 from embeddings.retrieval.language import asked_type_other
 from embeddings.retrieval.lexicon import Lexicon, content_form
 
-_EVENTS: dict[str, tuple[str, frozenset[str]]] = {
-    name: (asked, frozenset(reported.split()))
+_EVENTS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
+    name: (re.compile(rf"\b(?:{asked})\b", re.I), frozenset(reported.split()))
     for name, asked, reported in (
         (
             "founding",
@@ -80,11 +80,13 @@ def undated_event(question: str, lexicon: Lexicon) -> str:
         return ""
     passive = bool(re.search(r"\b(?:was|were)\b", question, re.I))
     for name, (asked, reported) in _EVENTS.items():
-        for match in re.finditer(rf"\b(?:{asked})\b", question, re.I):
+        for match in asked.finditer(question):
             if match.groupdict().get("passive") and not passive:
                 continue
             office = match.groupdict().get("office")
-            if office is not None and not any(_is_office(w) for w in office.split()):
+            if office is not None and not any(
+                names_office(content_form(w)) for w in office.split()
+            ):
                 continue  # "become effective", "become general knowledge"
             if not _named_before(question[: match.start()], lexicon):
                 continue
@@ -92,11 +94,6 @@ def undated_event(question: str, lexicon: Lexicon) -> str:
             if not any(word in lexicon.idf for word in reported):
                 return name
     return ""
-
-
-def _is_office(word: str) -> bool:
-    names = office_names(content_form(word))
-    return bool(names) and names[0] not in ("general", "owner", "chair", "manager")
 
 
 def _named_before(before: str, lexicon: Lexicon) -> bool:

@@ -284,21 +284,22 @@ class Searcher:
     ) -> tuple[Answer, Explanation]:
         """The answer to ``asked`` from the ranking of ``question``, its core as searched,
         through the gates: the off-topic floor, a subject the sources never name
-        (`retrieval/subject.py`), an event they never report (`retrieval/events.py`), someone
-        they never quote (`retrieval/speech.py`) and answerability."""
+        (`retrieval/subject.py`), a place's fact they never state (`retrieval/facts.py`), an
+        event they never report (`retrieval/events.py`), someone they never quote
+        (`retrieval/speech.py`) and answerability."""
         if not len(ranked) or float(ranked.confidence[0]) < self.min_score:
             gate = "answer type" if self._typed_out(ranked) else "off-topic floor"
             return Answer(asked), Explanation("en", ranked, gate, False, encodes)
-        if (name := unknown_subject(question, self.corpus.lexicon)) is not None:
+        c = self.corpus
+        if (name := unknown_subject(question, c.lexicon)) is not None:
             why = Explanation("en", ranked, "unknown subject", False, encodes)
             return Answer(asked, unmentioned=name), why
-        c = self.corpus
         if fact := unstated_fact(question, c.lexicon, c.sentences, c.passage_sentences):
             why = Explanation("en", ranked, "unstated fact", False, encodes)
             return Answer(asked, unmentioned=fact), why
-        if undated_event(question, self.corpus.lexicon):
+        if undated_event(question, c.lexicon):
             return Answer(asked), Explanation("en", ranked, "unknown event", False, encodes)
-        if silent := silent_speaker(question, self.corpus.lexicon, self.corpus.speakers):
+        if silent := silent_speaker(question, c.lexicon, c.speakers):
             why = Explanation("en", ranked, "never quoted", False, encodes)
             return Answer(asked, unquoted=silent), why
         if not self.gate.passes(ranked.candidate(0)):

@@ -23,7 +23,11 @@ from __future__ import annotations
 
 import re
 
-from embeddings.retrieval.answer_types import AnswerType, office_names
+from embeddings.retrieval.answer_types import (
+    AnswerType,
+    names_office,
+    office_names,
+)
 from embeddings.retrieval.language import asked_type_other, asks_words_other, offices_other
 from embeddings.retrieval.lexicon import (
     DETERMINERS,
@@ -47,9 +51,6 @@ _OF = re.compile(
     r"(?:[\w'-]+\s+){0,2}?[\w'-]+?\s+of\s+((?:[\w'.-]+\s*){1,3})(?:[?.!,;]|$)",
     re.I,
 )
-_NOT_ONLY_OFFICES = frozenset({"owner", "general", "chair", "manager"})
-"""Office words that more often name something else: "handset owners", "the general public",
-"the chair of a meeting", "IT managers" (of the companies using a service)."""
 _TITLES = frozenset("mr mrs ms miss dr prof sir dame lord lady sen gen col gov rep rev".split())
 """Honorifics before a name ("What did Mr. Beard say?"): the name is what follows."""
 LONGEST_ACRONYM = 5
@@ -141,8 +142,8 @@ def unknown_subject_other(question: str, language: str, lexicon: Lexicon) -> str
     named, rest = offices_other(question)
     if language == "ur-Latn" or not rest.isascii():
         for word in re.findall(r"[a-z][\w-]*", rest.casefold()):
-            if (names := office_names(word)) and _NOT_ONLY_OFFICES.isdisjoint({names[0]}):
-                named.append(names)
+            if names_office(word):
+                named.append(office_names(word))
     if not named:
         if language == "ur-Latn" and asks_words_other(question):
             text, inserted = insertions(rest)
@@ -180,9 +181,8 @@ _NOT_NAMES_UR = frozenset(
 def _unknown_office_part(words: list[str], lexicon: Lexicon) -> bool:
     """Does this part of a subject hold an office the sources never use under any name?"""
     for word in words:
-        names = office_names(content_form(word))
-        if names and _NOT_ONLY_OFFICES.isdisjoint({names[0]}):
-            return not any(_office_used(name, lexicon) for name in names)
+        if names_office(form := content_form(word)):
+            return not any(_office_used(name, lexicon) for name in office_names(form))
     return False
 
 
