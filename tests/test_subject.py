@@ -159,3 +159,11 @@ def test_an_office_is_used_by_its_own_forms_not_its_stem() -> None:
     lexicon = Lexicon([*DOCUMENTS, "The company keeps its lawful access policies."])
     # "policies" shares a stem with "police" but is no word for it
     assert unknown_subject("What did the police say about the ban?", lexicon) == "the police"
+
+
+def test_a_name_is_no_misspelling_of_an_ordinary_word() -> None:
+    lexicon = Lexicon([*DOCUMENTS, "It is time, the coo of the company said."])
+    # "Tim" is one letter from "time" and "Cook" from "coo", but a name is misspelt only from a
+    # name ("Indie" for "India")
+    assert unknown_subject("What did Tim Cook say about the ban?", lexicon) == "Tim Cook"
+    assert unknown_subject("What did Indie demand?", lexicon) is None

@@ -217,8 +217,9 @@ def _name_like(word: str) -> bool:
 def _known(name: str, spelt: str | None, lexicon: Lexicon) -> bool:
     """Do the sources name it: in some form, by what the search spelt out beside it (an
     acronym's words, a capital's country), or as a capital of a country they name? A
-    misspelling of a word they use or of a capital ("Indie", "Islamabaad") counts, since the
-    corrector leaves real words alone and names need not be."""
+    misspelling of a name they use or of a capital ("Indie", "Islamabaad") counts, since the
+    corrector leaves real words alone and names need not be; a name that only looks like a
+    misspelt word does not ("Tim Cook" is no "time coo")."""
     form = content_form(name).strip(".")
     if not form or lexicon.mentions(form):
         return True
@@ -226,4 +227,4 @@ def _known(name: str, spelt: str | None, lexicon: Lexicon) -> bool:
         spelt = _CITIES[city]
     if spelt is not None:
         return all(lexicon.mentions(content_form(w)) for w in spelt.split() if w[:1].isupper())
-    return bool(misspelt_of(form, lexicon.vocabulary))
+    return bool(misspelt_of(form, lexicon.names))
