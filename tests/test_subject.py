@@ -167,3 +167,19 @@ def test_a_name_is_no_misspelling_of_an_ordinary_word() -> None:
     # name ("Indie" for "India")
     assert unknown_subject("What did Tim Cook say about the ban?", lexicon) == "Tim Cook"
     assert unknown_subject("What did Indie demand?", lexicon) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("what did john chen say about the ban", "john chen"),  # "chen" is no "chosen"
+        ("what did imran khan say about it lol", "imran khan"),
+        ("what did nokia say about the ban", None),  # one word: lower case gives no cue
+        ("what did company insiders say", None),  # a description with a word the sources use
+        ("what did marty beard say", None),  # a name they use
+        ("what did laura tribbe say", None),  # a misspelling of one
+        ("what did they say", None),
+    ],
+)
+def test_a_name_in_lower_case_the_sources_never_use(question: str, name: str | None) -> None:
+    assert unknown_subject(question, Lexicon([*DOCUMENTS, "Laura Tribe said it."])) == name

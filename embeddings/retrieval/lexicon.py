@@ -338,5 +338,12 @@ def misspelt_of(form: str, words: Iterable[str]) -> str:
     return found[0] if found else ""
 
 
+def one_edit_of(form: str, words: Iterable[str]) -> str:
+    """The word of ``words`` one letter dropped, added, changed or swapped away from ``form``
+    ("pakistn" for "pakistan"), "" when there is none: stricter than `misspelt_of`, for words
+    that may as well be names the sources never use ("chen" is no "chosen")."""
+    return next((w for w in words if _one_edit(form, w)), "")
+
+
 DETERMINERS = frozenset("the a an any some its their his her our your my".split())
 """Words that open a description rather than a name ("the agency", "any pak minister")."""

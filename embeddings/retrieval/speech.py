@@ -111,6 +111,17 @@ def asked_speaker(question: str, names: Collection[str] = ()) -> list[str]:
     return _asked(question, names)[1]
 
 
+def whose_words(question: str) -> list[str]:
+    """The words standing for whoever the question asks the words of, as typed (["john",
+    "chen"] of "what did john chen say about it"), asides left out; [] when it asks for no
+    one's words."""
+    match = _ASKS.search(question.replace("’", "'"))
+    if match is None:
+        return []
+    words = [w.strip(".?!,;:") for w in (match[1] or match[2] or "").split()]
+    return [w for w in words if w.lower() not in _ASIDES]
+
+
 _ASIDES = frozenset(
     "actually really ever even also officially publicly first then later finally ever "
     "himself herself itself themselves".split()

@@ -35,10 +35,11 @@ from embeddings.retrieval.lexicon import (
     Lexicon,
     content_form,
     misspelt_of,
+    one_edit_of,
 )
 from embeddings.retrieval.places import CAPITALS
 from embeddings.retrieval.query import insertions
-from embeddings.retrieval.speech import says
+from embeddings.retrieval.speech import says, whose_words
 
 _AUXILIARY = r"(?:did|does|do|has|have|had|was|is|were|are|will|would|can|could)"
 _AFTER_AUXILIARY = re.compile(
@@ -72,7 +73,25 @@ def unknown_subject(question: str, lexicon: Lexicon) -> str | None:
         names = _leading_names(match[1].split())
         if any(not _known(name, spelt.get(name), lexicon) for name in names):
             return " ".join(names)  # the whole name as typed: "Saudi Telecom", not "Telecom"
-    return _unknown_office(text, lexicon)
+    return _unknown_office(text, lexicon) or _unknown_in_lower_case(text, lexicon)
+
+
+def _unknown_in_lower_case(text: str, lexicon: Lexicon) -> str | None:
+    """In a message typed in lower case, whoever it asks the words of, when that is two words
+    or more and the sources use none of them, nor anything they could be a misspelling of
+    ("what did john chen say about pakistan", "what did imran khan say about bb leaving"), a
+    typo being one edit away from one of their words.
+    Lower case gives no cue that a word is a name, so a single word ("nokia", "critics") or a
+    description using one of the sources' words ("privacy activists") is left alone."""
+    if text != text.lower():
+        return None
+    words = whose_words(text)
+    forms = [content_form(w) for w in words]
+    if len(forms) < 2 or any(f in STOPWORDS or f in DETERMINERS for f in forms):
+        return None
+    if any(lexicon.mentions(f) or one_edit_of(f, lexicon.vocabulary) for f in forms):
+        return None
+    return " ".join(words)
 
 
 _DOING = re.compile(
