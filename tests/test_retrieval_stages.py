@@ -11,6 +11,7 @@ from embeddings.evaluation.calibrate import OPEN_GATE
 from embeddings.evaluation.explain import explain_text
 from embeddings.library import IndexedLibrary, build_library
 from embeddings.retrieval.answer_types import AnswerType
+from embeddings.retrieval.candidates import asked_acronyms
 from embeddings.retrieval.everyday import EVERYDAY
 from embeddings.retrieval.features import Ranking, minmax
 from embeddings.retrieval.gate import GATE_FEATURES, GateModel, fit
@@ -227,3 +228,16 @@ def test_what_a_question_quotes_is_read_word_for_word(
     question: str, phrases: list[tuple[str, ...]]
 ) -> None:
     assert list(quoted_phrases(question)) == phrases
+
+
+@pytest.mark.parametrize(
+    ("question", "acronym"),
+    [
+        ("What does BES stand for?", "BES"),
+        ("what's bes stand for lol", "bes"),
+        ("whats bbm short for", "bbm"),
+        ("what does pta mean", "pta"),
+    ],
+)
+def test_the_acronym_a_question_asks_about(question: str, acronym: str) -> None:
+    assert acronym in asked_acronyms(question)

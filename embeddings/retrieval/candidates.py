@@ -36,7 +36,12 @@ from embeddings.store.vectors import VectorIndex
 from embeddings.text import words
 
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
-_STANDS_FOR = re.compile(r"\bwhat (?:does|do|is) (?:the )?([a-z]{2,6})\s+(?:stand for|mean)", re.I)
+_STANDS_FOR = re.compile(
+    r"\b(?:what|wat|wht)(?:'s|’s|s|\s+does|\s+do|\s+is)\s+(?:the\s+)?([a-z]{2,6})\s+"
+    r"(?:stands? for|short for|mean|means)\b",
+    re.I,
+)
+"""An acronym asked about in chat's lower case too: "what's bes stand for lol"."""
 ROLE_MATCH = 0.6
 """How well a passage must cover each word of a post asked about and of whose post it is:
 `TermMatcher.matches` gives 0.6 at a cosine of 0.70, the same closeness as `COUNTED_CLOSE`."""
@@ -128,9 +133,7 @@ def defines(corpus: Corpus, question: str, rows: np.ndarray) -> np.ndarray:
     """1 for passages that expand an acronym the question names ("What is BES?"): the phrase
     with the acronym after it ("… Enterprise Server (BES)"), or the acronym with the phrase
     after it in brackets, its capitals spelling the acronym ("BBM [BlackBerry Messenger]")."""
-    acronyms = set(_ACRONYM.findall(question))
-    if asked := _STANDS_FOR.search(question):
-        acronyms.add(asked[1])
+    acronyms = asked_acronyms(question)
     if not acronyms:
         return np.zeros(len(rows), dtype=np.float32)
     texts = [corpus.passages[int(r)].text for r in rows]
@@ -138,6 +141,15 @@ def defines(corpus: Corpus, question: str, rows: np.ndarray) -> np.ndarray:
         [any(_expands(t, a) for a in acronyms) for t in texts],
         dtype=np.float32,
     )
+
+
+def asked_acronyms(question: str) -> set[str]:
+    """The acronyms a question names: in capitals ("BES"), or in any case before "stand for",
+    "short for" or "mean" ("what's bes stand for lol")."""
+    acronyms = set(_ACRONYM.findall(question))
+    if asked := _STANDS_FOR.search(question):
+        acronyms.add(asked[1])
+    return acronyms
 
 
 def _expands(text: str, acronym: str) -> bool:
