@@ -43,6 +43,7 @@ def fact(question: str, lexicon: Lexicon) -> str:
         ("Is it raining in Karachi?", "the weather in Karachi"),
         ("What money do they use in Pakistan?", "the currency in Pakistan"),
         ("What time zone is Pakistan in?", "the time zone of Pakistan"),
+        ("what time is it in karachi right now", "the local time in karachi"),
     ],
 )
 def test_a_fact_about_a_place_the_sources_never_state(
@@ -60,6 +61,7 @@ def test_a_fact_about_a_place_the_sources_never_state(
         "How many people did the attacks kill?",
         "What was Beard's language on back doors?",  # a figure of speech
         "What's Pakistan's population of BES customers?",  # a population of something else
+        "At what time will the company leave Pakistan?",  # a time of the story, not a clock
     ],
 )
 def test_a_stated_fact_or_none_asked_passes(lexicon: Lexicon, question: str) -> None:

@@ -34,6 +34,7 @@ FACTS = {
     "weather": ("weather", "temperature", "rain", "raining", "forecast"),
     "temperature": ("weather", "temperature", "forecast"),
     "climate": ("climate",),
+    "local time": ("local time", "time zone", "timezone"),
     "national anthem": ("anthem",),
 }
 """Facts about a place, each with the words a sentence stating it would use."""
@@ -61,6 +62,7 @@ _ASKS = [
     rf"\bhow many (?P<fact>people) live in\s+{_PLACE}{_END}",
     rf"\bis it (?P<fact>raining|snowing|hot|cold|sunny|windy) in\s+{_PLACE}{_END}",
     rf"\bwhat (?P<fact>time zone|timezone) is\s+{_PLACE}\s+in\b",
+    rf"\bwhat (?P<fact>time) is it (?:now |right now )?(?P<of>in)\s+{_PLACE}{_END}",
 ]
 _ASKED = [re.compile(p, re.I) for p in _ASKS]
 _SAME = {
@@ -73,6 +75,7 @@ _SAME = {
     "sunny": "weather",
     "windy": "weather",
     "timezone": "time zone",
+    "time": "local time",
 }
 """What the other wordings ask: "what money do they use" is the currency."""
 
