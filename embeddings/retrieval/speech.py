@@ -115,11 +115,16 @@ def whose_words(question: str) -> list[str]:
     """The words standing for whoever the question asks the words of, as typed (["john",
     "chen"] of "what did john chen say about it"), asides left out; [] when it asks for no
     one's words."""
+    return [w for w in _subject_words(question) if w.lower() not in _ASIDES]
+
+
+def _subject_words(question: str) -> list[str]:
+    """The words between the auxiliary and the verb of saying, as typed; [] when the question
+    asks for no one's words."""
     match = _ASKS.search(question.replace("’", "'"))
     if match is None:
         return []
-    words = [w.strip(".?!,;:") for w in (match[1] or match[2] or "").split()]
-    return [w for w in words if w.lower() not in _ASIDES]
+    return [w.strip(".?!,;:") for w in (match[1] or match[2] or "").split()]
 
 
 _ASIDES = frozenset(
@@ -140,10 +145,7 @@ def _asked(question: str, names: Collection[str]) -> tuple[str, list[str]]:
     the sources capitalise "National Security Agency"). Asides ("actually", "himself") are left
     out; any other word makes the subject a description of someone else ("Apple's lawyers",
     "Mumbai police"), whom this does not judge."""
-    match = _ASKS.search(question.replace("’", "'"))
-    if match is None:
-        return "", []
-    words = [w.strip(".?!,;:") for w in (match[1] or match[2] or "").split()]
+    words = _subject_words(question)
     if words and words[0].lower() in DETERMINERS:
         described, words = True, words[1:]
     else:
