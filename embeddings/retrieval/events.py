@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from embeddings.retrieval.answer_types import AnswerType, asked_type, names_office
-from embeddings.retrieval.language import asked_type_other
+from embeddings.retrieval.language import any_of, asked_type_other
 from embeddings.retrieval.lexicon import Lexicon, content_form
 
 _EVENTS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
@@ -122,10 +122,7 @@ _EVENTS_OTHER = {
     "مقرر ہوئے|muqarrar|عُين|عين|नियुक्त",
 }
 """The same events in the languages of `language.py`'s question words."""
-_EVENT_OTHER = [
-    (name, re.compile(rf"(?<![^\s¿¡\"'(])(?:{words})(?![^\s?؟!.,،)\"'])", re.I))
-    for name, words in _EVENTS_OTHER.items()
-]
+_EVENT_OTHER = [(name, any_of(words)) for name, words in _EVENTS_OTHER.items()]
 
 
 def undated_event_other(question: str, lexicon: Lexicon) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from embeddings.retrieval.language import any_of
 from embeddings.retrieval.lexicon import STOPWORDS, Lexicon, content_form, name_forms
 
 FACTS = {
@@ -152,10 +153,7 @@ _FACTS_OTHER = {
 rain is weather; Spanish "tiempo" alone is time, only "qué tiempo hace" the weather; "موسم" /
 "mausam" alone is also a season, so only "mausam kaisa/kya"; the English word in a code-mixed
 question counts too)."""
-_FACT_OTHER = [
-    (fact, re.compile(rf"(?<![^\s¿¡\"'(])(?:{words})(?![^\s?؟!.,،)\"'])", re.I))
-    for fact, words in _FACTS_OTHER.items()
-]
+_FACT_OTHER = [(fact, any_of(words)) for fact, words in _FACTS_OTHER.items()]
 
 
 def unstated_fact_other(question: str, lexicon: Lexicon) -> str:

@@ -139,6 +139,12 @@ _E = r"(?![^\s?؟!.,،)\"'])"
 so regex word boundaries would find "कब" (when) inside "ब्लैकबेरी" (BlackBerry)."""
 
 
+def any_of(words: str) -> re.Pattern[str]:
+    """A pattern for any of ``words`` ("a|b c|…", regular expressions allowed), as whole words
+    edged by white space or punctuation (`_B`, `_E`), in any case."""
+    return re.compile(rf"{_B}(?:{words}){_E}", re.I)
+
+
 # Question words that ask for a date, a number, a person or a place, in the languages the
 # seeds' readers write most (Urdu in both scripts, Hindi, Arabic) and a few European ones.
 _ASKS_OTHER: list[tuple[AnswerType, re.Pattern[str]]] = [
@@ -196,7 +202,7 @@ _ASKS_OTHER: list[tuple[AnswerType, re.Pattern[str]]] = [
 # a minister. "رئيس" alone (head, chairman, president) names none, nor does "प्रमुख" (chief, but
 # also "main"), and "صدر" / "sadr" is no president before "دفتر" / "daftar" (the head office).
 _OFFICES_OTHER: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
-    (english, re.compile(rf"{_B}(?:{names}){_E}", re.I))
+    (english, any_of(names))
     for english, names in (
         (
             ("prime minister",),
@@ -249,16 +255,16 @@ _OFFICES_OTHER: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
 
 # Words for saying or reacting, in the same languages: an office the sources never use is
 # only judged when its holder's words are asked for ("… ne kya kaha?", "¿qué dijo…?").
-_SAYS_OTHER = re.compile(
-    rf"{_B}(?:کہا|کہنا|کہتے|بیان|تبصرہ|جواب|ردعمل|ردِعمل|بتایا|kaha|kahaa|kehna|kehte|bola|"
-    r"boli|bole|bayan|bayaan|tabsra|tabsira|jawab|radd-e-amal|bataya|कहा|बयान|प्रतिक्रिया|"
-    r"टिप्पणी|जवाब|बताया|قال|قالت|صرح|صرّح|تصريح|بيان|رد|ردّ|علق|علّق|تعليق|dijo|dijeron|"
-    r"declaró|declaraciones|comentó|respondió|reaccionó|opinó|afirmó|dice|dicen|opina|dit|"
-    r"déclaré|réagi|répondu|commenté|affirmé|réaction|déclaration|sagte|gesagt|sagen|sagt|"
-    rf"erklärte|erklärt|äußerte|reagierte|reagiert|antwortete|kommentierte|stellungnahme|"
-    rf"reaktion|disse|declarou|reagiu|comentou|respondeu|detto|dichiarato|reagito|commentato|"
-    rf"söyledi|açıklama|tepki|yorum|mengatakan|berkata|tanggapan|komentar|pernyataan){_E}",
-    re.I,
+_SAYS_OTHER = any_of(
+    "کہا|کہنا|کہتے|بیان|تبصرہ|جواب|ردعمل|ردِعمل|بتایا|kaha|kahaa|kehna|kehte|bola|boli|"
+    "bole|bayan|bayaan|tabsra|tabsira|jawab|radd-e-amal|bataya|कहा|बयान|प्रतिक्रिया|"
+    "टिप्पणी|जवाब|बताया|قال|قالت|صرح|صرّح|تصريح|بيان|رد|ردّ|علق|علّق|تعليق|dijo|dijeron|"
+    "declaró|declaraciones|comentó|respondió|reaccionó|opinó|afirmó|dice|dicen|opina|dit|"
+    "déclaré|réagi|répondu|commenté|affirmé|réaction|déclaration|sagte|gesagt|sagen|sagt|"
+    "erklärte|erklärt|äußerte|reagierte|reagiert|antwortete|kommentierte|stellungnahme|"
+    "reaktion|disse|declarou|reagiu|comentou|respondeu|detto|dichiarato|reagito|"
+    "commentato|söyledi|açıklama|tepki|yorum|mengatakan|berkata|tanggapan|komentar|"
+    "pernyataan"
 )
 
 
@@ -286,10 +292,9 @@ _DEADLINE = re.compile(
 )
 """A deadline is a date ("Quelle était la date limite ?"), unless a question word asks for
 something else ("¿Quién fijó la fecha límite?") or for a reason."""
-_WHY_OTHER = re.compile(
-    rf"{_B}(کیوں|kyun|kyu|kyon|क्यों|لماذا|لم|por qué|porque|pourquoi|warum|wieso|weshalb|"
-    rf"por que|perché|neden|niçin|mengapa|kenapa){_E}",
-    re.I,
+_WHY_OTHER = any_of(
+    "کیوں|kyun|kyu|kyon|क्यों|لماذا|لم|por qué|porque|pourquoi|warum|wieso|weshalb|"
+    "por que|perché|neden|niçin|mengapa|kenapa"
 )
 
 
