@@ -17,7 +17,6 @@ import numpy as np
 
 from embeddings.excerpts.quoting import ExcerptMaker
 from embeddings.models import Answer
-from embeddings.retrieval.acronyms import with_acronyms
 from embeddings.retrieval.answer_types import STRICT, AnswerType, gives_count
 from embeddings.retrieval.candidates import (
     best_sentences,
@@ -128,8 +127,7 @@ class Multilingual:
             return "unknown event", Answer(asked)
         if fact := unstated_fact_other(asked, lexicon):
             return "unstated fact", Answer(asked, unmentioned=fact)
-        spelt = with_acronyms(asked, self.corpus.acronyms, lexicon.idf, lexicon.is_word)
-        if office := unknown_subject_other(spelt, language.code, lexicon):
+        if office := unknown_subject_other(self.corpus.spelled_out(asked), language.code, lexicon):
             return "unknown subject", Answer(asked, unmentioned=office)
         return None
 

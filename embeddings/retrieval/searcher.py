@@ -23,7 +23,6 @@ from embeddings.encoders.base import Encoder, QueryEncoder, ReadsTokens
 from embeddings.excerpts.quoting import ExcerptMaker
 from embeddings.lru import Lru
 from embeddings.models import Answer, Excerpt
-from embeddings.retrieval.acronyms import with_acronyms
 from embeddings.retrieval.answer_types import (
     EXCLUSIVE,
     STRICT,
@@ -184,12 +183,6 @@ class Searcher:
         questions = cast(QueryEncoder, self.encoder).encode_queries(texts)
         return np.vstack([questions, self.encoder.encode(plain)]) if plain else questions
 
-    def _spelled_out(self, question: str) -> str:
-        """The question with the acronyms the sources spell out but never use spelled out
-        beside them (`retrieval/acronyms.py`)."""
-        lexicon = self.corpus.lexicon
-        return with_acronyms(question, self.corpus.acronyms, lexicon.idf, lexicon.is_word)
-
     def _reads_tokens(self) -> bool:
         """Can this search re-rank by late interaction: the corpus holds its passages' token
         states, the encoder gives a question's from its forward pass, and it has a weight?"""
@@ -215,7 +208,7 @@ class Searcher:
         if not asked:
             return []
         lexicon = self.corpus.lexicon
-        questions = [self._spelled_out(with_countries(core(q, lexicon))) for q in asked]
+        questions = [self.corpus.spelled_out(with_countries(core(q, lexicon))) for q in asked]
         queries = [lexicon.query(q) for q in questions]
         oov = sorted({t for q in queries for t in q.terms if not self.corpus.terms.knows(t)})
         cached = ((t, self._term_cache.get(t)) for t in oov)

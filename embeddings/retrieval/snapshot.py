@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embeddings.models import Passage, SourceInfo
+from embeddings.retrieval.acronyms import with_acronyms
 from embeddings.retrieval.answer_types import AnswerType, supplies
 from embeddings.retrieval.coverage import TermMatcher
 from embeddings.retrieval.lexicon import Lexicon
@@ -65,6 +66,11 @@ class Corpus:
     """Its sentence vectors (same rows as `sentences`)."""
     e5_everyday: np.ndarray | None = None
     """Its question vectors of `retrieval/everyday.py: EVERYDAY`, stored with the index."""
+
+    def spelled_out(self, question: str) -> str:
+        """The question with the acronyms the sources spell out but never use spelled out
+        beside them (`retrieval/acronyms.py`)."""
+        return with_acronyms(question, self.acronyms, self.lexicon.idf, self.lexicon.is_word)
 
 
 def group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:
