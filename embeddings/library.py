@@ -262,7 +262,7 @@ def build_library(
         sentences=tuple(sentences),
         sentence_owner=owners,
         passage_sentences=group_rows(owners, len(passages)),
-        supplied=supplied_types(passages),
+        supplied=supplied_types(passages, lexicon.names),
         sentence_index=indexes["sentences"],
         lexicon=lexicon,
         terms=TermMatcher.build(terms, indexes["terms"].vectors, per_passage),

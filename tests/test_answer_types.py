@@ -39,6 +39,11 @@ from embeddings.retrieval.answer_types import (
         ("What was the original deadline?", AnswerType.DATE),
         ("what's the new cutoff", AnswerType.DATE),
         ("Was the deadline extended?", None),  # asks whether, not when
+        ("Which executive spoke for the handset maker?", AnswerType.PERSON),
+        ("wait who's the guy who wrote the blog post", AnswerType.PERSON),
+        ("What's the name of the official quoted?", AnswerType.PERSON),
+        ("Were emails included in what officials could track?", None),  # a thing
+        ("What did officials blame for the delay?", None),
     ],
 )
 def test_asked_type(question: str, kind: AnswerType | None) -> None:
@@ -266,3 +271,14 @@ def test_an_earlier_name_question_says_what_it_asks_about() -> None:
     )
     assert renamed("What was the former name of the firm?") == ("the firm", "")
     assert renamed("Why did it leave?") == ("", "")
+
+
+def test_a_name_for_who_holds_a_word_the_sources_always_capitalise() -> None:
+    names = frozenset({"marty", "beard", "july", "saudi", "arabia"})
+    assert supplies("the post by Marty Beard, its COO", AnswerType.PERSON, names)
+    assert supplies("threats by India, Saudi Arabia and others", AnswerType.PERSON, names)
+    # a month, or capitalised words the sources also write in lower case, name no one
+    assert not supplies("It told them, In July, to stop", AnswerType.PERSON, names)
+    assert not supplies("all BlackBerry Enterprise Service traffic", AnswerType.PERSON, names)
+    # without the sources' names, any two capitalised words inside a sentence will do
+    assert supplies("all BlackBerry Enterprise Service traffic", AnswerType.PERSON)

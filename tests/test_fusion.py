@@ -93,9 +93,9 @@ def test_a_place_question_gets_a_bonus_but_no_penalty(tmp_path: Path) -> None:
     )
     question = "Where does the company keep its servers running?"
     with_bonus = scores(lib, question)
-    lib.searcher.weights = replace(Weights(), type_match=0.0)
+    lib.searcher.weights = replace(Weights(), type_nudge=0.0)
     without = scores(lib, question)
-    assert with_bonus[2] - without[2] == pytest.approx(Weights().type_match)
+    assert with_bonus[2] - without[2] == pytest.approx(Weights().type_nudge)
     assert with_bonus[1] == pytest.approx(without[1])
 
 

@@ -75,7 +75,18 @@ _ASKS = [
     ),
     (
         AnswerType.PERSON,
-        re.compile(r"^(who|whom|whose)\b|\b(who|whose) (is|was|did|said|announced)\b"),
+        re.compile(
+            r"^(who|whom|whose)\b|\b(who|whose) (is|was|did|said|announced)\b|\bwho's\b|"
+            # a person by what they are: "which executive announced it?", "what's the name of
+            # the official…" ("what" opening the question: "in what officials could see" asks
+            # for a thing); general English
+            r"(\bwhich|^what) (?!(did|does|do|is|was|were|are|has|have|had|will|would|can|"
+            r"could)\b)(\w+ )?(executive|exec|official|officer|person|individual|"
+            r"spokesman|spokeswoman|spokesperson|analyst|expert|activist|journalist|reporter|"
+            r"guy|man|woman)s?\b|\bname of (the|that|this|their|its) (\w+ )?(executive|exec|"
+            r"official|officer|person|spokesman|spokeswoman|spokesperson|analyst|expert|activist|"
+            r"guy|man|woman|ceo|coo|cfo|cto|chief|boss|head|minister|director)\b"
+        ),
     ),
     (
         AnswerType.PLACE,
@@ -302,9 +313,24 @@ def asked_type(question: str) -> AnswerType | None:
     return None
 
 
-def supplies(text: str, kind: AnswerType) -> bool:
-    """Whether ``text`` contains something of the asked kind (a date, a number, an amount…)."""
-    return bool(_SUPPLIES[kind].search(text))
+def supplies(text: str, kind: AnswerType, names: frozenset[str] | None = None) -> bool:
+    """Whether ``text`` contains something of the asked kind (a date, a number, an amount…).
+
+    With ``names``, the words the sources always capitalise (`lexicon.proper_names`), a name
+    for "who" must hold one of them that is no month or weekday: "Marty Beard", "Google
+    Android", "Saudi Arabia"; not "In July" nor "Enterprise Service", capitalised words the
+    sources also write in lower case."""
+    if kind is not AnswerType.PERSON or names is None:
+        return bool(_SUPPLIES[kind].search(text))
+    return any(_is_name(m[0], names) for m in _SUPPLIES[kind].finditer(text))
+
+
+_CALENDAR = re.compile(rf"^({_MONTH}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$")
+
+
+def _is_name(words: str, names: frozenset[str]) -> bool:
+    forms = (w.lower().removesuffix("'s").removesuffix("’s") for w in words.split())
+    return any(f in names and not _CALENDAR.match(f) for f in forms)
 
 
 @dataclass(frozen=True, slots=True)

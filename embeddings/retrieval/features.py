@@ -45,6 +45,9 @@ class Weights:
     coverage: float = 0.40
     type_match: float = 0.06
     type_miss: float = 0.30
+    type_nudge: float = 0.06
+    """Bonus for a passage that can supply a name or a place a question asks for ("who…",
+    "where…"), which is never insisted on (names are loosely detected)."""
     definition: float = 0.15
     """Bonus for spelling out an acronym the question asks about: "… Server (BES)"."""
     quoted: float = 0.5

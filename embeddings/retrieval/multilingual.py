@@ -98,6 +98,8 @@ class Multilingual:
             )
             confidence = sims.astype(np.float64)
             score, confidence = strict_type_gate(kind in STRICT, supplied, score, confidence, w)
+            if kind is not None and kind not in STRICT:  # a name or place: a nudge, as in English
+                score = score + w.type_nudge * supplied
             nearest = float(sims.max()) if len(sims) else 0.0
             question = (
                 {"everyday": float((everyday @ vector).max())}

@@ -408,7 +408,7 @@ class Searcher:
             confidence = np.where(supplied, np.maximum(confidence, topical), confidence)
         score, confidence = strict_type_gate(strict, supplied, score, confidence, w, exclusive)
         if kind is not None and not strict:  # a name or place: a nudge, never a gate
-            score = score + w.type_match * supplied
+            score = score + w.type_nudge * supplied
         if tokens is not None and c.passage_tokens is not None:
             f["late"] = late_interaction(c, rows, score, tokens)
             score = score + w.late * f["late"]

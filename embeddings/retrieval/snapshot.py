@@ -80,11 +80,14 @@ def group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:
     return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
-def supplied_types(passages: Sequence[Passage]) -> dict[AnswerType, np.ndarray]:
-    """Per answer type, a boolean per passage: does its text contain one (a regex each)."""
+def supplied_types(
+    passages: Sequence[Passage], names: frozenset[str] | None = None
+) -> dict[AnswerType, np.ndarray]:
+    """Per answer type, a boolean per passage: does its text contain one (a regex each; a
+    person's name must hold one of ``names``, the words the sources always capitalise)."""
     return {
         kind: np.fromiter(
-            (supplies(p.text, kind) for p in passages), dtype=bool, count=len(passages)
+            (supplies(p.text, kind, names) for p in passages), dtype=bool, count=len(passages)
         )
         for kind in AnswerType
     }
