@@ -10,6 +10,7 @@ import pytest
 from embeddings.evaluation.calibrate import OPEN_GATE
 from embeddings.evaluation.explain import explain_text
 from embeddings.library import IndexedLibrary, build_library
+from embeddings.retrieval import searcher as searcher_module
 from embeddings.retrieval.answer_types import AnswerType
 from embeddings.retrieval.candidates import asked_acronyms
 from embeddings.retrieval.everyday import EVERYDAY
@@ -158,7 +159,7 @@ def test_a_question_in_another_language_nearer_to_everyday_talk_is_off_topic(
     assert multilingual.queries.count(EVERYDAY[0]) == 1  # stored with the index, not re-asked
 
 
-def test_english_questions_never_pay_for_the_multilingual_encoder(
+def test_english_questions_over_the_floor_never_pay_for_the_multilingual_encoder(
     libraries: tuple[IndexedLibrary, IndexedLibrary, HashQueryEncoder],
 ) -> None:
     with_e5, _, multilingual = libraries
@@ -241,3 +242,26 @@ def test_what_a_question_quotes_is_read_word_for_word(
 )
 def test_the_acronym_a_question_asks_about(question: str, acronym: str) -> None:
     assert acronym in asked_acronyms(question)
+
+
+def test_an_english_question_under_the_floor_gets_a_second_look_by_e5(
+    libraries: tuple[IndexedLibrary, IndexedLibrary, HashQueryEncoder],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with_e5, english_only, multilingual = libraries
+    question = "Who wrote the blog post announcing the exit?"
+    for lib in (with_e5, english_only):
+        lib.searcher.min_score = 0.99  # every English question falls under the floor
+    monkeypatch.setattr(searcher_module, "RESCUE_FLOOR", -1.0)
+    with_e5.searcher.e5_min_score = 2.0  # e5 finds nothing close: the floor stands
+    answer, why = with_e5.searcher.explain_many([question])[0]
+    assert not answer.answered and why.decided_by == "off-topic floor"
+    assert multilingual.queries[-1] == question  # looked at again, once
+    with_e5.searcher.e5_min_score = -1.0  # e5 finds the passage: on topic after all
+    answer, why = with_e5.searcher.explain_many([question])[0]
+    assert answer.answered and len(answer.excerpts) == 1  # its best passage alone
+    assert answer.excerpts[0].paragraph == 3 and why.encodes == 2
+    assert "rescued_e5" in why.ranking.question_features
+    assert "e5" in why.ranking.features  # re-ranked with e5 beside MiniLM
+    _, plain = english_only.searcher.explain_many([question])[0]
+    assert plain.decided_by == "off-topic floor"  # no second encoder, no second look

@@ -15,6 +15,7 @@ computed in `retrieval/candidates.py`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import cast
 
 import numpy as np
@@ -45,6 +46,7 @@ from embeddings.retrieval.candidates import (
 )
 from embeddings.retrieval.coverage import coverage
 from embeddings.retrieval.events import undated_event
+from embeddings.retrieval.everyday import EVERYDAY_MARGIN
 from embeddings.retrieval.facts import unstated_fact
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
@@ -69,6 +71,10 @@ ESCALATE_MARGIN = 0.03
 """When the best two passages score closer than this, the question's content words are embedded
 too and it is ranked again (docs/RETRIEVAL.md, "Cascade")."""
 LITERAL_CONFIDENCE = 0.5
+RESCUE_FLOOR = 0.15
+RESCUE_E5 = 0.6
+"""How close MiniLM must still put a passage for a question under the floor to be looked at
+again with e5 (`Searcher._rescued`): everyday requests sit lower ("write me a haiku")."""
 """Confidence of a passage that contains every content word of the question."""
 
 
@@ -248,12 +254,66 @@ class Searcher:
                     ranked[i] = self.ranking(
                         questions[i], queries[i], vectors[i], term_vectors, e5[i], tokens[i]
                     )
+            rescued = self._rescued(asked, ranked, e5)  # a second look under the floor
+            for i, (vector, nearest) in rescued.items():
+                again = self.ranking(
+                    questions[i],
+                    queries[i],
+                    vectors[i],
+                    term_vectors,
+                    vector,
+                    tokens[i],
+                    RESCUE_E5,
+                )
+                seen = {**again.question_features, "rescued_e5": nearest}
+                ranked[i] = replace(again, question_features=seen)
             return [
-                self._answer(a, query, v[0], r, k, q, len(v))
-                for a, q, query, v, r in zip(
-                    asked, questions, queries, vectors, ranked, strict=True
+                self._answer(a, query, v[0], r, k, q, len(v) + (i in rescued), i in rescued)
+                for i, (a, q, query, v, r) in enumerate(
+                    zip(asked, questions, queries, vectors, ranked, strict=True)
                 )
             ]
+
+    def _rescued(
+        self, asked: Sequence[str], ranked: Sequence[Ranking], e5: Sequence[np.ndarray | None]
+    ) -> dict[int, tuple[np.ndarray, float]]:
+        """The questions under the off-topic floor that the multilingual encoder finds on
+        topic, each with its e5 vector and e5's nearest similarity: MiniLM still puts some
+        candidate at least `RESCUE_FLOOR` close, e5 puts one at least its own floor
+        (`E5_MIN_SCORE`, as for other languages), and no everyday question is clearly nearer
+        (`EVERYDAY_MARGIN`). Paraphrases sharing few words with the sources fall under the
+        floor ("Did officials grant any grace period?") as everyday chat and trivia do; e5
+        tells them apart better, so it is spent only here (docs/RETRIEVAL.md, "A second look
+        under the floor")."""
+        c = self.corpus
+        if self.multilingual is None or c.e5_passage_index is None or c.e5_sentence_index is None:
+            return {}
+        low = [
+            i
+            for i, r in enumerate(ranked)
+            if len(r)
+            and float(r.confidence[0]) < self.min_score
+            and float(r.confidence.max()) >= RESCUE_FLOOR
+            and not self._typed_out(r)
+        ]
+        missing = [i for i in low if e5[i] is None]
+        encoded: dict[int, np.ndarray] = {}
+        if missing:
+            fresh = self.multilingual.encode_queries([asked[i] for i in missing])
+            encoded = dict(zip(missing, fresh, strict=True))
+        everyday = c.e5_everyday if c.e5_everyday is not None else np.zeros((0, 1))
+        out = {}
+        for i in low:
+            vector = encoded.get(i, e5[i])
+            assert vector is not None
+            rows = candidates_in(
+                c, c.e5_passage_index, c.e5_sentence_index, vector[None, :], self.candidates
+            )
+            nearest = float(e5_similarity(c, rows, vector).max()) if len(rows) else 0.0
+            usual = float((everyday @ vector).max()) if len(everyday) else 0.0
+            if nearest >= self.e5_min_score and usual - nearest <= EVERYDAY_MARGIN:
+                out[i] = (vector, nearest)
+        return out
 
     def _typed_out(self, ranked: Ranking) -> bool:
         """Did the answer type turn the question away: a passage was close enough before the
@@ -274,13 +334,15 @@ class Searcher:
         k: int,
         question: str,
         encodes: int = 1,
+        rescued: bool = False,
     ) -> tuple[Answer, Explanation]:
         """The answer to ``asked`` from the ranking of ``question``, its core as searched,
         through the gates: the off-topic floor, a subject the sources never name
         (`retrieval/subject.py`), a place's fact they never state (`retrieval/facts.py`), an
         event they never report (`retrieval/events.py`), someone they never quote
         (`retrieval/speech.py`) and answerability."""
-        if not len(ranked) or float(ranked.confidence[0]) < self.min_score:
+        floor = min(self.min_score, float(ranked.confidence[0])) if rescued else self.min_score
+        if not len(ranked) or float(ranked.confidence[0]) < floor:
             gate = "answer type" if self._typed_out(ranked) else "off-topic floor"
             return Answer(asked), Explanation("en", ranked, gate, False, encodes)
         c = self.corpus
@@ -303,10 +365,12 @@ class Searcher:
         keep = [
             s
             for i, s in enumerate(ranked.scored(best - self.weights.related_margin))
-            if s.confidence >= max(self.min_score, sure)
+            if s.confidence >= max(floor, sure)
             and (i == 0 or self.gate.passes(ranked.candidate(i)))
             and (i == 0 or late is None or late[i] >= self.weights.related_late)
         ]
+        if rescued:  # on topic by e5 alone: its best passage, without further ones
+            keep, k = keep[:1], 1
         excerpts: list[Excerpt] = self._excerpts.make(keep, query, vector, k, asked_type(question))
         return Answer(asked, tuple(excerpts)), Explanation("en", ranked, "answered", True, encodes)
 
@@ -328,6 +392,7 @@ class Searcher:
         term_vectors: Mapping[str, np.ndarray],
         e5_vector: np.ndarray | None = None,
         tokens: np.ndarray | None = None,
+        e5_weight: float | None = None,
     ) -> Ranking:
         """Every candidate passage with its features, fused score and confidence, best first
         (none when the question has no content word or the corpus no passage).
@@ -383,7 +448,7 @@ class Searcher:
             + w.coverage * f["coverage"]
             + w.definition * f["definition"]
             + w.quoted * f.get("quoted", 0.0)
-            + w.e5 * f.get("e5", 0.0)
+            + (w.e5 if e5_weight is None else e5_weight) * f.get("e5", 0.0)
             - w.garbled * (1.0 - f["fluent"])
         )
         confidence = np.maximum(passage_sims[:, 0], raw_sentence)
