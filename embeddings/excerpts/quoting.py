@@ -165,9 +165,17 @@ class ExcerptMaker:
             dense = c.e5_sentence_index.vectors[rows] @ e5_vector
         else:
             dense = np.zeros(len(rows), dtype=np.float32)
-        stems = {stem(t) for t in query.terms} if query is not None else set()
+        # each of the question's words weighs its IDF: the rare word a detail hangs on counts
+        # more than the story's everyday ones ("BlackBerry", "Pakistan")
+        weigh: dict[str, float] = {}
+        for t in query.terms if query is not None else ():
+            weigh[stem(t)] = max(weigh.get(stem(t), 0.0), c.lexicon.weight(t))
+        total = sum(weigh.values()) or 1.0
         lexical = np.array(
-            [len(stems & self._sentence_stems(int(r))) / max(1, len(stems)) for r in rows],
+            [
+                sum(weigh[s] for s in weigh.keys() & self._sentence_stems(int(r))) / total
+                for r in rows
+            ],
             dtype=np.float32,
         )
         bonus = np.array(
@@ -190,7 +198,7 @@ class ExcerptMaker:
     def _supplied(self, row: int, kind: AnswerType) -> bool:
         found = self._supplies.get((row, kind))
         if found is None:
-            found = supplies(self.corpus.sentences[row], kind)
+            found = supplies(self.corpus.sentences[row], kind, self.corpus.lexicon.names)
             self._supplies[(row, kind)] = found
         return found
 
