@@ -147,6 +147,10 @@ def test_a_question_finds_the_number_however_either_side_writes_it(
             "hey guys, what is BES and who is Marty Beard",
             ["hey guys, what is BES", "who is Marty Beard"],
         ),
+        (  # chat shorthand read before the shape is judged: "where r" is "where are"
+            "how many firms affected n where r the servers",
+            ["how many firms affected", "where r the servers"],
+        ),
         (
             "Why is BlackBerry leaving Pakistan? How many companies use BES? Is BBM affected?",
             [

@@ -90,7 +90,10 @@ _ASKS = [
     ),
     (
         AnswerType.PLACE,
-        re.compile(r"^where\b|\b(which|what) (city|country|countries|region|place)\b"),
+        re.compile(
+            r"^where\b|\b(which|what) (city|cities|country|countries|region|regions|place|places|"
+            r"nation|nations|province|provinces|town|towns)\b"
+        ),
     ),
 ]
 
@@ -253,9 +256,18 @@ _COUNTED = re.compile(
 )
 
 
+_COUNTED_ALONE = re.compile(
+    r"\bhow (?:many|much)\s+(?!(?:of|were|was|are|is|did|do|does|have|has|had|will|would|can|"
+    r"could)\b)([\w'-]+)(?=\s*[?!.,;]*\s*$|\s+\w+ed\b)"
+)
+"""A count with no verb after it, or a participle: "how many users?", "how many cos affected"."""
+
+
 def counted_words(question: str) -> str:
-    """What a "how many …" question counts ("employees" in "how many employees does…")."""
-    match = _COUNTED.search(question.lower().replace("’", "'"))
+    """What a "how many …" question counts ("employees" in "how many employees does…", "users"
+    in "how many users?")."""
+    text = question.lower().replace("’", "'")
+    match = _COUNTED.search(text) or _COUNTED_ALONE.search(text)
     return match[1] if match else ""
 
 

@@ -224,10 +224,10 @@ def _asks(piece: str, *, strict: bool) -> bool:
     A question mark alone is not enough: "… these days? someone said it runs android??" adds a
     remark to one question. Nor is a negative yes/no question ("didn't they say …?", "wasn't
     there …?"), which in a chat leads in to the question that follows."""
-    bare = _LEAD.sub("", piece).strip()
+    bare = expand_shorthand(_LEAD.sub("", piece).strip())  # "where r the servers" asks
     tokens = [t.strip("?!.,;:\"'()").lower() for t in bare.split()]
     tokens = [t for t in tokens if t]
-    if not tokens or not content_terms(expand_shorthand(bare)):
+    if not tokens or not content_terms(bare):
         return False
     return _shaped(tokens) and (not strict or len(tokens) >= _MIN_WORDS)
 
