@@ -459,3 +459,24 @@ def test_a_spun_restatement_of_a_quoted_passage_is_folded_into_also_reported_by(
     assert answer.excerpts[0].source.id == "clean"
     assert "spun" in [a.id for a in answer.excerpts[0].also_in]
     assert all(e.source.id != "spun" or fact not in e.text for e in answer.excerpts)
+
+
+def test_who_said_a_quote_given_to_a_pronoun_leads_with_the_paragraph_naming_the_speaker(
+    sources: Path, tmp_path: Path
+) -> None:
+    library = build_with(
+        sources,
+        tmp_path / "index",
+        "Harbour news\n\n"
+        "Mara Quill, a harbour historian with the Tidewater society, said the ferry closure "
+        "would change the island for good and for everyone living there.\n\n"
+        "“They are ready to draw a line in the sand about the old pier,” she said, "
+        "looking across the grey water towards the lighthouse.\n",
+    )
+    answer = library.ask("Who said they are ready to draw a line in the sand?")
+    first, second = answer.excerpts[:2]
+    assert "Mara Quill" in first.text and first.paragraph == 1  # who "she" is
+    assert "line in the sand" in second.text and second.paragraph == 2
+    # a question that does not ask who gets the quote alone, first
+    said = library.ask("What are they ready to draw a line in the sand about?")
+    assert "line in the sand" in said.excerpts[0].text

@@ -371,7 +371,12 @@ class Searcher:
         ]
         if rescued:  # on topic by e5 alone: its best passage, without further ones
             keep, k = keep[:1], 1
-        excerpts: list[Excerpt] = self._excerpts.make(keep, query, vector, k, asked_type(question))
+        kind = asked_type(question)
+        if kind is AnswerType.PERSON and keep and (named := c.speaker_before(keep[0].row)) >= 0:
+            # "who said …" answered by "…,” she said.": the paragraph naming her comes first
+            keep = [Scored(named, keep[0].score, keep[0].confidence), *keep]
+            k += 1
+        excerpts: list[Excerpt] = self._excerpts.make(keep, query, vector, k, kind)
         return Answer(asked, tuple(excerpts)), Explanation("en", ranked, "answered", True, encodes)
 
     def rank(

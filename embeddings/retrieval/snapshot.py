@@ -6,6 +6,7 @@ field is computed once when the library is built; a search only reads.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -67,10 +68,25 @@ class Corpus:
     e5_everyday: np.ndarray | None = None
     """Its question vectors of `retrieval/everyday.py: EVERYDAY`, stored with the index."""
 
+    def speaker_before(self, row: int) -> int:
+        """For a passage that names no one and gives its quote to a pronoun ("…,” she said."),
+        the row of the paragraph just before it in the same source when that one names someone
+        (who "she" is); -1 otherwise."""
+        person = self.supplied[AnswerType.PERSON]
+        if row < 1 or person[row] or not _PRONOUN_SAYS.search(self.passages[row].text):
+            return -1
+        same = self.passages[row - 1].source_id == self.passages[row].source_id
+        return row - 1 if same and person[row - 1] else -1
+
     def spelled_out(self, question: str) -> str:
         """The question with the acronyms the sources spell out but never use spelled out
         beside them (`retrieval/acronyms.py`)."""
         return with_acronyms(question, self.acronyms, self.lexicon.idf, self.lexicon.is_word)
+
+
+_PRONOUN_SAYS = re.compile(
+    r"\b(?:he|she|they) (?:said|says|added|adds|told|explained|stated|wrote|noted|argued|warned)\b"
+)
 
 
 def group_rows(owners: np.ndarray, n: int) -> list[np.ndarray]:
