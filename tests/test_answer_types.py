@@ -43,7 +43,6 @@ from embeddings.retrieval.answer_types import (
         ("wait who's the guy who wrote the blog post", AnswerType.PERSON),
         ("What's the name of the official quoted?", AnswerType.PERSON),
         ("Were emails included in what officials could track?", None),  # a thing
-        ("Which regions did Beard name?", AnswerType.PLACE),
         ("What did officials blame for the delay?", None),
     ],
 )
@@ -94,10 +93,6 @@ def test_counted_words() -> None:
         "individual handset users"
     )
     assert counted_words("How many of the gunmen were caught?") == "gunmen"
-    # no verb after the counted thing, or only a participle
-    assert counted_words("how many users?") == "users"
-    assert counted_words("how many companies affected") == "companies"
-    assert counted_words("how many were killed") == ""
 
 
 def test_a_count_is_a_number_followed_closely_by_the_counted_thing() -> None:

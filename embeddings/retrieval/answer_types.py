@@ -90,10 +90,7 @@ _ASKS = [
     ),
     (
         AnswerType.PLACE,
-        re.compile(
-            r"^where\b|\b(which|what) (city|cities|country|countries|region|regions|place|places|"
-            r"nation|nations|province|provinces|town|towns)\b"
-        ),
+        re.compile(r"^where\b|\b(which|what) (city|country|countries|region|place)\b"),
     ),
 ]
 
@@ -256,18 +253,9 @@ _COUNTED = re.compile(
 )
 
 
-_COUNTED_ALONE = re.compile(
-    r"\bhow (?:many|much)\s+(?!(?:of|were|was|are|is|did|do|does|have|has|had|will|would|can|"
-    r"could)\b)([\w'-]+)(?=\s*[?!.,;]*\s*$|\s+\w+ed\b)"
-)
-"""A count with no verb after it, or a participle: "how many users?", "how many cos affected"."""
-
-
 def counted_words(question: str) -> str:
-    """What a "how many …" question counts ("employees" in "how many employees does…", "users"
-    in "how many users?")."""
-    text = question.lower().replace("’", "'")
-    match = _COUNTED.search(text) or _COUNTED_ALONE.search(text)
+    """What a "how many …" question counts ("employees" in "how many employees does…")."""
+    match = _COUNTED.search(question.lower().replace("’", "'"))
     return match[1] if match else ""
 
 
