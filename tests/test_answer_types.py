@@ -24,7 +24,9 @@ from embeddings.retrieval.answer_types import (
         ("What would staying have cost the firm?", None),  # figurative: no money named
         ("Who announced the exit?", AnswerType.PERSON),
         ("Where are the servers?", AnswerType.PLACE),
-        ("Why did they leave?", None),
+        ("Why did they leave?", AnswerType.REASON),
+        ("how come they left the whole country", AnswerType.REASON),
+        ("What motivated the firm to abandon that market?", AnswerType.REASON),
         ("What is Secusmart?", None),
         ("What was the company called in 2010?", AnswerType.FORMER_NAME),
         ("What was it called before it went by BlackBerry?", AnswerType.FORMER_NAME),
@@ -282,3 +284,9 @@ def test_a_name_for_who_holds_a_word_the_sources_always_capitalise() -> None:
     assert not supplies("all BlackBerry Enterprise Service traffic", AnswerType.PERSON, names)
     # without the sources' names, any two capitalised words inside a sentence will do
     assert supplies("all BlackBerry Enterprise Service traffic", AnswerType.PERSON)
+
+
+def test_a_reason_is_given_by_words_that_explain() -> None:
+    assert supplies("It left rather than comply with the demand.", AnswerType.REASON)
+    assert supplies("Their demand left us no choice but to exit.", AnswerType.REASON)
+    assert not supplies("It will exit the country on Dec. 30.", AnswerType.REASON)

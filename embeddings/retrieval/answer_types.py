@@ -23,6 +23,7 @@ class AnswerType(Enum):
     PLACE = "place"
     FORMER_NAME = "former name"
     """What something was called before ("What was BlackBerry called in 2010?")."""
+    REASON = "reason"
 
 
 _ASKS = [
@@ -71,6 +72,13 @@ _ASKS = [
         re.compile(
             r"\bhow (many|much|long|often|old)\b|\b(what|which) (number|percentage|share|count)\b|"
             r"\bnumber of\b"
+        ),
+    ),
+    (
+        AnswerType.REASON,
+        re.compile(
+            r"^(why|y|how come)\b|\bwhy\b|\bwhat (was|is|were|are) (the )?reasons?\b|"
+            r"\breasons? (why|for|behind)\b|^what (made|motivated|prompted|caused|led|drove)\b"
         ),
     ),
     (
@@ -126,6 +134,12 @@ _SUPPLIES = {
         re.M,
     ),
     AnswerType.PLACE: re.compile(r"\b(in|at|from|to|of|near|across) (the )?[A-Z][a-z]+"),
+    AnswerType.REASON: re.compile(
+        r"\b(because|due to|as a result|rather than|in order to|so as to|so that|citing|cited|"
+        r"reasons?|no choice|left us|would have meant|meant|means|instead of|therefore|"
+        r"concerns?|aimed|in the wake of)\b",
+        re.I,
+    ),
     # A name given as an earlier one: "BlackBerry, then Research in Motion,", "Meta (formerly
     # Facebook)", "previously known as", "renamed itself".
     AnswerType.FORMER_NAME: re.compile(
