@@ -56,7 +56,9 @@ EVAL_MORE := $(wildcard tests/data/calibration_questions.jsonl tests/data/noneng
                           tests/data/fresh_holdout5_questions.jsonl \
                           tests/data/fresh_holdout6_questions.jsonl \
                           tests/data/fresh_holdout7_questions.jsonl \
-                          tests/data/fresh_holdout8_questions.jsonl)
+                          tests/data/fresh_holdout8_questions.jsonl \
+                          tests/data/fresh_holdout9_questions.jsonl \
+                          tests/data/fresh_holdout10_questions.jsonl)
 
 eval: $(STAMP) ## retrieval quality on the question sets
 	$(BIN)/storybot eval tests/data/dev_questions.jsonl --variants
