@@ -215,6 +215,9 @@ def test_a_coarser_date_still_answers_unless_the_question_already_holds_it() -> 
     assert loose is not None and not loose.strict  # "In July" is still worth quoting
     in_july = asked_precision("what date in july did the regulator write?")
     assert in_july is not None and in_july.strict  # "In July" adds nothing
+    # …and the day must be one of July: another month's day elsewhere in the passage is not it
+    assert in_july.pattern.search("on July 24") and in_july.pattern.search("the 24th of july")
+    assert not in_july.pattern.search("In July it wrote; the deadline is Nov. 30")
     # a bare "may", or a year naming an event, states no month or year of the answer
     polite = asked_precision("What date did India threaten a ban, if I may ask?")
     assert polite is not None and not polite.strict

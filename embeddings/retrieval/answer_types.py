@@ -207,8 +207,19 @@ def asked_precision(question: str) -> Precision | None:
     if _WEEKDAY_ASKED.search(text) or (_WHAT_DAY.search(text) and _WEEKDAY.search(text)):
         return Precision(_WEEKDAY, exact, exclusive=True)
     if _DAY_ASKED.search(text):
-        return Precision(_DAY, exact or bool(_COARSE.search(text)))
+        coarse = _COARSE.search(text)
+        if coarse and coarse[2][:1].isalpha():  # "what date in july…": a day of July
+            return Precision(_day_of(coarse[2]), True)
+        return Precision(_DAY, exact or bool(coarse))
     return None
+
+
+def _day_of(month: str) -> re.Pattern[str]:
+    """A day of ``month`` ("July 24", "24th of July", "Jul. 24"), for a question that names it."""
+    name = rf"{month[:3]}[a-z]*"
+    return re.compile(
+        rf"\b{name}\.? \d{{1,2}}(st|nd|rd|th)?\b|\b\d{{1,2}}(st|nd|rd|th)? (of )?{name}\b", re.I
+    )
 
 
 STRICT = frozenset({AnswerType.DATE, AnswerType.NUMBER, AnswerType.AMOUNT, AnswerType.FORMER_NAME})
