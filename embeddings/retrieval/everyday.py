@@ -16,6 +16,8 @@ non-English tuning questions (docs/RETRIEVAL.md, "Questions in other languages")
 
 from __future__ import annotations
 
+import numpy as np
+
 EVERYDAY = (
     "What's the weather like tomorrow?",
     "Will it rain this weekend?",
@@ -63,3 +65,15 @@ lose no answer. 0.03 until session 7, when a review found short answerable quest
 nothing of the story 0.030-0.039 nearer to the everyday set ("Combien d'entreprises sont
 touchées ?", "Deadline kis ne di thi?", "Wer hat die Frist gesetzt?"); weather and rain are
 now caught by name (`retrieval/facts.py`)."""
+
+
+def everyday_similarity(everyday: np.ndarray | None, vector: np.ndarray) -> float | None:
+    """How close e5's ``vector`` of a question comes to the nearest everyday question; None
+    when the index holds none."""
+    return float((everyday @ vector).max()) if everyday is not None and len(everyday) else None
+
+
+def nearer_everyday(usual: float | None, nearest: float) -> bool:
+    """Is a question whose everyday similarity is ``usual`` (`everyday_similarity`) clearly
+    nearer to everyday talk than to the sources, whose nearest passage is ``nearest`` close?"""
+    return usual is not None and usual - nearest > EVERYDAY_MARGIN

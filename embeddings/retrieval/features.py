@@ -46,13 +46,13 @@ class Weights:
     type_match: float = 0.06
     type_miss: float = 0.30
     type_nudge: float = 0.2
-    """Bonus for a passage that can supply a name or a place a question asks for ("who…",
-    "where…"), which is never insisted on (names are loosely detected). 0.2 (session 8): on the
-    tuning sets one more first excerpt and one fewer false abstention than 0.06, on a review's
-    150 probe questions one fewer false abstention; abstention unchanged on both (0.2-0.3 give
-    the same answers). Without it the answerability gate, which reads the best passage's
-    type_ok, turns "Through which country do corporate messages travel?" away rather than
-    quote the Canada passage just behind."""
+    """Bonus for a passage that can supply a name, a place or a reason a question asks for
+    ("who…", "where…", "why…"), which is never insisted on (all three are loosely detected).
+    0.2 (session 8): on the tuning sets one more first excerpt and one fewer false abstention
+    than 0.06, on a review's 150 probe questions one fewer false abstention; abstention
+    unchanged on both (0.2-0.3 give the same answers). Without it the answerability gate,
+    which reads the best passage's type_ok, turned "Through which country do corporate messages
+    travel?" away rather than quote the Canada passage just behind."""
     definition: float = 0.15
     """Bonus for spelling out an acronym the question asks about: "… Server (BES)"."""
     quoted: float = 0.5

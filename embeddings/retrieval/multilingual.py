@@ -25,7 +25,7 @@ from embeddings.retrieval.candidates import (
     supplies,
 )
 from embeddings.retrieval.events import undated_event_other
-from embeddings.retrieval.everyday import EVERYDAY_MARGIN
+from embeddings.retrieval.everyday import everyday_similarity, nearer_everyday
 from embeddings.retrieval.facts import unstated_fact_other
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.language import Language, asked_type_other
@@ -98,19 +98,16 @@ class Multilingual:
             )
             confidence = sims.astype(np.float64)
             score, confidence = strict_type_gate(kind in STRICT, supplied, score, confidence, w)
-            if kind is not None and kind not in STRICT:  # a name or place: a nudge, as in English
+            if kind is not None and kind not in STRICT:  # a name, place, reason: a nudge
                 score = score + w.type_nudge * supplied
             nearest = float(sims.max()) if len(sims) else 0.0
-            question = (
-                {"everyday": float((everyday @ vector).max())}
-                if everyday is not None and len(everyday)
-                else {}
-            )
+            usual = everyday_similarity(everyday, vector)
+            question = {"everyday": usual} if usual is not None else {}
             ranking = Ranking(rows, score, confidence, features, question).sorted()
             ok = len(ranking) > 0 and float(ranking.confidence[0]) >= floor
             if not ok:
                 return Answer(asked), Explanation(language.code, ranking, "e5 floor", False)
-            if question and question["everyday"] - nearest > EVERYDAY_MARGIN:
+            if nearer_everyday(usual, nearest):
                 return Answer(asked), Explanation(language.code, ranking, "everyday", False)
             if (gated := self._unanswerable(asked, language)) is not None:
                 gate, answer = gated

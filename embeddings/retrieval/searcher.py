@@ -46,7 +46,7 @@ from embeddings.retrieval.candidates import (
 )
 from embeddings.retrieval.coverage import coverage
 from embeddings.retrieval.events import undated_event
-from embeddings.retrieval.everyday import EVERYDAY_MARGIN
+from embeddings.retrieval.everyday import everyday_similarity, nearer_everyday
 from embeddings.retrieval.facts import unstated_fact
 from embeddings.retrieval.features import Explanation, Ranking, Weights, minmax
 from embeddings.retrieval.gate import DEFAULT_GATE, GateModel
@@ -71,11 +71,13 @@ ESCALATE_MARGIN = 0.03
 """When the best two passages score closer than this, the question's content words are embedded
 too and it is ranked again (docs/RETRIEVAL.md, "Cascade")."""
 LITERAL_CONFIDENCE = 0.5
+"""Confidence of a passage that contains every content word of the question."""
 RESCUE_FLOOR = 0.15
-RESCUE_E5 = 0.6
 """How close MiniLM must still put a passage for a question under the floor to be looked at
 again with e5 (`Searcher._rescued`): everyday requests sit lower ("write me a haiku")."""
-"""Confidence of a passage that contains every content word of the question."""
+RESCUE_E5 = 0.6
+"""Weight of e5's scaled similarity when a question e5 found on topic is ranked again; 0.3-2.0
+gave the same first passages on the tuning sets."""
 
 
 class Searcher:
@@ -301,7 +303,6 @@ class Searcher:
         if missing:
             fresh = self.multilingual.encode_queries([asked[i] for i in missing])
             encoded = dict(zip(missing, fresh, strict=True))
-        everyday = c.e5_everyday if c.e5_everyday is not None else np.zeros((0, 1))
         out = {}
         for i in low:
             vector = encoded.get(i, e5[i])
@@ -310,8 +311,8 @@ class Searcher:
                 c, c.e5_passage_index, c.e5_sentence_index, vector[None, :], self.candidates
             )
             nearest = float(e5_similarity(c, rows, vector).max()) if len(rows) else 0.0
-            usual = float((everyday @ vector).max()) if len(everyday) else 0.0
-            if nearest >= self.e5_min_score and usual - nearest <= EVERYDAY_MARGIN:
+            usual = everyday_similarity(c.e5_everyday, vector)
+            if nearest >= self.e5_min_score and not nearer_everyday(usual, nearest):
                 out[i] = (vector, nearest)
         return out
 
@@ -477,7 +478,7 @@ class Searcher:
             topical = float(confidence.max())
             confidence = np.where(supplied, np.maximum(confidence, topical), confidence)
         score, confidence = strict_type_gate(strict, supplied, score, confidence, w, exclusive)
-        if kind is not None and not strict:  # a name or place: a nudge, never a gate
+        if kind is not None and not strict:  # a name, place or reason: a nudge, never a gate
             score = score + w.type_nudge * supplied
         if tokens is not None and c.passage_tokens is not None:
             f["late"] = late_interaction(c, rows, score, tokens)
