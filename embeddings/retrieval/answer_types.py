@@ -354,8 +354,9 @@ _CALENDAR = re.compile(rf"^({_MONTH}|monday|tuesday|wednesday|thursday|friday|sa
 
 
 def _is_name(words: str, names: frozenset[str]) -> bool:
-    forms = (w.lower().removesuffix("'s").removesuffix("’s") for w in words.split())
-    return any(f in names and not _CALENDAR.match(f) for f in forms)
+    """Does a run of capitalised words (letters only, as `_SUPPLIES` matches them) hold one of
+    ``names`` that is no month or weekday?"""
+    return any(f in names and not _CALENDAR.match(f) for f in words.lower().split())
 
 
 @dataclass(frozen=True, slots=True)
